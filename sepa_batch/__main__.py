@@ -1,0 +1,3 @@
+from sepa_batch.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""The ``sepa-batch`` command: a thin shell over the service functions (CLI.md)."""
+
+from __future__ import annotations
+
+import click
+
+from sepa_batch.cli.context import App
+from sepa_batch.cli.ledger import access, blocked, ledger, pay, unpay
+from sepa_batch.cli.master_data import (
+    articles,
+    customers,
+    init,
+    instalment,
+    mandate,
+    sale,
+    subscribe,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    envvar="SEPA_BATCH_CONFIG",
+    help="Configuration file (TOML).",
+)
+@click.version_option(package_name="sepa-batch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """SEPA direct-debit batches for clubs that bill their members every month.
+
+    \b
+    Example:
+      sepa-batch init
+      sepa-batch customers import fixtures/customers.csv
+      sepa-batch ledger C001 --as-of 2010-07-20
+    """
+    ctx.obj = App(config_path)
+
+
+for command in (
+    init,
+    customers,
+    articles,
+    subscribe,
+    sale,
+    instalment,
+    mandate,
+    ledger,
+    access,
+    blocked,
+    unpay,
+    pay,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="sepa-batch")

@@ -1,0 +1,206 @@
+"""Set-up and master data: init, imports, subscriptions, sales, instalments, mandates."""
+
+from __future__ import annotations
+
+import click
+
+from sepa_batch.cli.context import (
+    AMOUNT,
+    DATE,
+    App,
+    as_of_option,
+    json_option,
+    pass_app,
+    print_json,
+    refuses,
+    stdout,
+    today,
+)
+from sepa_batch.domain.model import Mode
+from sepa_batch.money import format_amount
+from sepa_batch.services import master_data, sales
+
+MODES = click.Choice([mode.value for mode in Mode])
+
+
+@click.command()
+@pass_app
+@refuses
+def init(app: App) -> None:
+    """Create or migrate the database and the folders; safe to run again.
+
+    \b
+    Example:
+      sepa-batch init
+    """
+    app.config.folders.create()
+    revision = app.db.migrate()
+    stdout.print(f"database ready at revision {revision}: {app.db.engine.url!r}")
+
+
+@click.group()
+def customers() -> None:
+    """Customers and their mandates."""
+
+
+@customers.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check every row, import nothing.")
+@as_of_option
+@json_option
+@pass_app
+@refuses
+def customers_import(app: App, file: str, dry_run: bool, as_of, as_json: bool) -> None:
+    """Import customers.csv; all or nothing, every bad row listed.
+
+    \b
+    Columns: customer_id,name,email,street,building_number,postcode,town,country,
+             iban,bic,mandate_id,mandate_signed_on
+    Example:
+      sepa-batch customers import fixtures/customers.csv --dry-run
+    """
+    result = master_data.import_customers(
+        app.db, master_data.read_text(file), today=as_of or today(), dry_run=dry_run, source=file
+    )
+    if as_json:
+        print_json(
+            {"customers": result.customers, "mandates": result.mandates, "dry_run": result.dry_run}
+        )
+    else:
+        verb = "would import" if dry_run else "imported"
+        stdout.print(f"{verb} {result.customers} customers and {result.mandates} mandates")
+
+
+@click.group()
+def articles() -> None:
+    """The article catalogue (subscriptions, rejection fees, dunning fees)."""
+
+
+@articles.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@pass_app
+@refuses
+def articles_import(app: App, file: str) -> None:
+    """Import articles.csv (code,label,price,kind); existing codes are updated.
+
+    \b
+    Example:
+      sepa-batch articles import fixtures/articles.csv
+    """
+    count = master_data.import_articles(app.db, master_data.read_text(file), source=file)
+    stdout.print(f"imported {count} articles")
+
+
+@click.command()
+@click.argument("customer")
+@click.option("--article", required=True, help="Article code, e.g. SUB_MONTH.")
+@click.option("--start", type=DATE, required=True, help="First day of the subscription.")
+@click.option("--months", type=int, required=True, help="Number of monthly instalments.")
+@click.option("--day", type=int, default=None, help="Day of month (default: collection day).")
+@click.option("--mode", type=MODES, default=Mode.DIRECT_DEBIT.value, show_default=True)
+@as_of_option
+@json_option
+@pass_app
+@refuses
+def subscribe(app: App, customer, article, start, months, day, mode, as_of, as_json) -> None:
+    """Sell a subscription: one sale line and N monthly instalments.
+
+    \b
+    Example:
+      sepa-batch subscribe C001 --article SUB_MONTH --start 2010-07-01 --months 12
+    """
+    result = sales.subscribe(
+        app.db,
+        customer,
+        article=article,
+        start=start,
+        months=months,
+        day=day or app.config.collection_day,
+        mode=Mode(mode),
+        today=as_of or today(),
+    )
+    if as_json:
+        print_json({"sale_line": result.sale_line, "instalments": result.instalments})
+    else:
+        stdout.print(f"sale line {result.sale_line}, instalments {result.instalments}")
+
+
+@click.command()
+@click.argument("customer")
+@click.option("--article", required=True)
+@click.option("--amount", type=AMOUNT, default=None, help="Default: the article's price.")
+@click.option("--date", "day", type=DATE, default=None, help="Sale date (default: today).")
+@click.option("--label", default=None)
+@as_of_option
+@pass_app
+@refuses
+def sale(app: App, customer, article, amount, day, label, as_of) -> None:
+    """Record a sale line.
+
+    \b
+    Example:
+      sepa-batch sale C001 --article LICENCE --amount 35.00
+    """
+    line = sales.sell(
+        app.db,
+        customer,
+        article=article,
+        day=day or as_of or today(),
+        amount_cents=amount,
+        label=label,
+    )
+    stdout.print(f"sale line {line}")
+
+
+@click.command()
+@click.argument("customer")
+@click.option("--amount", type=AMOUNT, required=True)
+@click.option("--due", type=DATE, required=True)
+@click.option("--mode", type=MODES, default=Mode.DIRECT_DEBIT.value, show_default=True)
+@click.option("--label", default=None)
+@as_of_option
+@pass_app
+@refuses
+def instalment(app: App, customer, amount, due, mode, label, as_of) -> None:
+    """Add an instalment (a payment line due on a date).
+
+    \b
+    Example:
+      sepa-batch instalment C001 --amount 45.00 --due 2010-09-05 --mode CHEQUE
+    """
+    line = sales.add_instalment(
+        app.db,
+        customer,
+        amount_cents=amount,
+        due=due,
+        mode=Mode(mode),
+        label=label,
+        today=as_of or today(),
+    )
+    stdout.print(f"instalment line {line} of {format_amount(amount)} due {due}")
+
+
+@click.group()
+def mandate() -> None:
+    """Mandates."""
+
+
+@mandate.command("update")
+@click.argument("customer")
+@click.option("--iban", required=True)
+@click.option("--bic", default=None)
+@click.option("--reference", default=None, help="A new mandate reference (UMR).")
+@pass_app
+@refuses
+def mandate_update(app: App, customer, iban, bic, reference) -> None:
+    """Amend a mandate: the next collection carries the amendment details.
+
+    \b
+    Example:
+      sepa-batch mandate update C001 --iban FR7630004000031234567890143 --bic BNPAFRPP
+    """
+    updated = master_data.update_mandate(app.db, customer, iban=iban, bic=bic, reference=reference)
+    stdout.print(
+        f"mandate {updated.reference} of {customer} amended; the next collection "
+        f"carries the amendment"
+    )

@@ -1,0 +1,52 @@
+"""Exact money: amounts are integer euro cents everywhere inside the product.
+
+Only the boundaries (command line, CSV, JSON, XML) turn text into cents and cents into
+text, through the two functions below. No float ever touches an amount.
+
+>>> parse_amount("57.00")
+5700
+>>> parse_amount("7")
+700
+>>> format_amount(-5000)
+'-50.00'
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from sepa_batch.errors import InvalidInput
+
+_AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
+
+
+def parse_amount(text: str, *, record: str = "amount", field: str = "amount") -> int:
+    """Parse a decimal string with at most two decimals into cents; refuse anything else."""
+    value = text.strip() if isinstance(text, str) else str(text)
+    if not _AMOUNT.match(value):
+        raise InvalidInput(record, field, f"{text!r} is not an amount like 57.00")
+    return to_cents(Decimal(value), record=record, field=field)
+
+
+def to_cents(value: Decimal, *, record: str = "amount", field: str = "amount") -> int:
+    """Convert an exact Decimal to cents; refuse fractions of a cent."""
+    try:
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise InvalidInput(record, field, f"{value} has fractions of a cent")
+        return int(cents)
+    except InvalidOperation as exc:  # NaN, infinity
+        raise InvalidInput(record, field, f"{value!r} is not a number") from exc
+
+
+def to_decimal(cents: int) -> Decimal:
+    """Cents as a Decimal with two places, for writers that want one."""
+    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
+
+
+def format_amount(cents: int) -> str:
+    """Cents as a decimal string with two decimals, the form used in JSON, CSV and XML."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{part:02d}"

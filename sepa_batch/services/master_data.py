@@ -1,0 +1,299 @@
+"""Customers, mandates and articles: the CSV imports and the mandate amendment.
+
+Imports are all-or-nothing: every bad row is listed (line number, field, why) and nothing is
+written. Names keep their accents here; they are transliterated only when written to bank files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pycountry
+from schwifty import BIC, IBAN
+from schwifty.exceptions import SchwiftyException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sepa_batch.db.schema import Article, Customer, Mandate
+from sepa_batch.db.session import Database
+from sepa_batch.domain.model import ArticleKind, MandateStatus
+from sepa_batch.errors import InvalidInput, InvalidInputs
+from sepa_batch.money import parse_amount
+from sepa_batch.services.common import current_mandate, customer_by_code
+
+CUSTOMER_COLUMNS = [
+    "customer_id",
+    "name",
+    "email",
+    "street",
+    "building_number",
+    "postcode",
+    "town",
+    "country",
+    "iban",
+    "bic",
+    "mandate_id",
+    "mandate_signed_on",
+]
+ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
+
+
+def valid_iban(value: str, record: str, field: str = "iban") -> str:
+    try:
+        return IBAN(value).compact
+    except SchwiftyException as exc:
+        raise InvalidInput(record, field, f"invalid IBAN {mask_iban(value)}: {exc}") from None
+
+
+def valid_bic(value: str, record: str, field: str = "bic") -> str:
+    try:
+        return str(BIC(value))
+    except SchwiftyException as exc:
+        raise InvalidInput(record, field, f"invalid BIC {value!r}: {exc}") from None
+
+
+def mask_iban(iban: str) -> str:
+    """Logs and console output show only the last four characters of an IBAN."""
+    compact = "".join(iban.split())
+    return "*" * max(len(compact) - 4, 0) + compact[-4:]
+
+
+def _rows(text: str, columns: list[str], what: str) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in columns if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InvalidInput(f"{what} line 1", "header", f"missing column(s): {', '.join(missing)}")
+    return [
+        (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    customers: int
+    mandates: int
+    dry_run: bool
+
+
+def _check_customer_row(
+    row: dict[str, str], record: str, today: date, problems: list[InvalidInput]
+) -> tuple[dict, dict | None]:
+    def problem(field: str, reason: str) -> None:
+        problems.append(InvalidInput(record, field, reason))
+
+    for field in ("customer_id", "name", "town", "country"):
+        if not row[field]:
+            problem(field, "missing")
+    country = row["country"].upper()
+    if country and pycountry.countries.get(alpha_2=country) is None:
+        problem("country", f"unknown country {row['country']!r}")
+    customer = {
+        "code": row["customer_id"],
+        "name": row["name"],
+        "email": row["email"] or None,
+        "street": row["street"] or None,
+        "building_number": row["building_number"] or None,
+        "postcode": row["postcode"] or None,
+        "town": row["town"],
+        "country": country,
+    }
+    if not row["mandate_id"]:
+        return customer, None
+    mandate: dict = {"reference": row["mandate_id"], "bic": None}
+    try:
+        mandate["iban"] = valid_iban(row["iban"], record)
+    except InvalidInput as exc:
+        problems.append(exc)
+    if row["bic"]:
+        try:
+            mandate["bic"] = valid_bic(row["bic"], record)
+        except InvalidInput as exc:
+            problems.append(exc)
+    try:
+        signed = date.fromisoformat(row["mandate_signed_on"])
+        if signed > today:
+            problem("mandate_signed_on", f"{signed} is in the future (today is {today})")
+        mandate["signed_on"] = signed
+    except ValueError:
+        problem("mandate_signed_on", f"{row['mandate_signed_on']!r} is not a date YYYY-MM-DD")
+    return customer, mandate
+
+
+def import_customers(
+    db: Database, text: str, *, today: date, dry_run: bool = False, source: str = "customers.csv"
+) -> ImportResult:
+    """Import customers and their mandates; all or nothing."""
+    rows = _rows(text, CUSTOMER_COLUMNS, source)
+    problems: list[InvalidInput] = []
+    parsed: list[tuple[dict, dict | None]] = []
+    seen_ids: dict[str, int] = {}
+    seen_mandates: dict[str, int] = {}
+    for line_no, row in rows:
+        record = f"{source} line {line_no}"
+        customer, mandate = _check_customer_row(row, record, today, problems)
+        code = customer["code"]
+        if code and code in seen_ids:
+            problems.append(
+                InvalidInput(
+                    record, "customer_id", f"duplicate {code} (also line {seen_ids[code]})"
+                )
+            )
+        seen_ids.setdefault(code, line_no)
+        if mandate:
+            ref = mandate["reference"]
+            if ref in seen_mandates:
+                problems.append(
+                    InvalidInput(
+                        record, "mandate_id", f"duplicate {ref} (also line {seen_mandates[ref]})"
+                    )
+                )
+            seen_mandates.setdefault(ref, line_no)
+        parsed.append((customer, mandate))
+    with db.transaction() as session:
+        _check_existing(session, rows, seen_ids, seen_mandates, source, problems)
+        if problems:
+            problems.sort(key=lambda p: int(p.record.rsplit(" ", 1)[-1]))
+            raise InvalidInputs(f"{source}: import refused", problems)
+        if dry_run:
+            session.rollback()
+            return ImportResult(len(parsed), sum(1 for _, m in parsed if m), dry_run=True)
+        for customer_fields, mandate_fields in parsed:
+            customer = Customer(**customer_fields)
+            session.add(customer)
+            if mandate_fields:
+                session.flush()
+                session.add(
+                    Mandate(customer_id=customer.id, status=MandateStatus.ACTIVE, **mandate_fields)
+                )
+    return ImportResult(len(parsed), sum(1 for _, m in parsed if m), dry_run=False)
+
+
+def _check_existing(session: Session, rows, seen_ids, seen_mandates, source, problems) -> None:
+    existing_ids = set(
+        session.execute(select(Customer.code).where(Customer.code.in_(list(seen_ids)))).scalars()
+    )
+    existing_refs = set(
+        session.execute(
+            select(Mandate.reference).where(Mandate.reference.in_(list(seen_mandates)))
+        ).scalars()
+    )
+    for code in sorted(existing_ids, key=seen_ids.get):
+        problems.append(
+            InvalidInput(
+                f"{source} line {seen_ids[code]}", "customer_id", f"customer {code} already exists"
+            )
+        )
+    for ref in sorted(existing_refs, key=seen_mandates.get):
+        problems.append(
+            InvalidInput(
+                f"{source} line {seen_mandates[ref]}", "mandate_id", f"mandate {ref} already exists"
+            )
+        )
+
+
+def import_articles(db: Database, text: str, *, source: str = "articles.csv") -> int:
+    """Create or update articles by code; all or nothing."""
+    problems: list[InvalidInput] = []
+    articles: list[dict] = []
+    for line_no, row in _rows(text, ARTICLE_COLUMNS, source):
+        record = f"{source} line {line_no}"
+        try:
+            kind = ArticleKind(row["kind"].upper())
+        except ValueError:
+            problems.append(
+                InvalidInput(
+                    record,
+                    "kind",
+                    f"{row['kind']!r} is not one of " + ", ".join(k.value for k in ArticleKind),
+                )
+            )
+            continue
+        try:
+            price = parse_amount(row["price"], record=record, field="price")
+            if price < 0:
+                raise InvalidInput(record, "price", "must not be negative")
+        except InvalidInput as exc:
+            problems.append(exc)
+            continue
+        if not row["code"] or not row["label"]:
+            problems.append(InvalidInput(record, "code" if not row["code"] else "label", "missing"))
+            continue
+        articles.append(
+            {"code": row["code"], "label": row["label"], "price_cents": price, "kind": kind.value}
+        )
+    if problems:
+        raise InvalidInputs(f"{source}: import refused", problems)
+    with db.transaction() as session:
+        for fields in articles:
+            article = session.execute(
+                select(Article).where(Article.code == fields["code"])
+            ).scalar_one_or_none()
+            if article is None:
+                session.add(Article(**fields))
+            else:
+                for key, value in fields.items():
+                    setattr(article, key, value)
+    return len(articles)
+
+
+def read_text(path: str | Path) -> str:
+    return Path(path).read_text(encoding="utf-8-sig")
+
+
+def update_mandate(
+    db: Database,
+    customer_code: str,
+    *,
+    iban: str,
+    bic: str | None = None,
+    reference: str | None = None,
+) -> Mandate:
+    """Record an amendment; the next collection carries it in its amendment details.
+
+    New IBAN at the same bank → original IBAN; new bank → SMNDA; new reference → original
+    reference. A flagged mandate (debtor data to correct) becomes active again.
+    """
+    record = f"customer {customer_code}"
+    new_iban = IBAN(valid_iban(iban, record))
+    new_bic = valid_bic(bic, record) if bic else None
+    with db.transaction() as session:
+        customer = customer_by_code(session, customer_code)
+        mandate = current_mandate(session, customer.id)
+        if mandate is None:
+            raise InvalidInput(record, "mandate", "has no mandate to amend")
+        if mandate.status == MandateStatus.REVOKED:
+            raise InvalidInput(
+                record,
+                "mandate",
+                f"mandate {mandate.reference} is revoked; a new mandate must be signed",
+            )
+        old_iban = IBAN(mandate.iban)
+        if new_iban.compact != old_iban.compact:
+            same_bank = new_iban.bank_code == old_iban.bank_code and (
+                new_iban.country_code == old_iban.country_code
+            )
+            if same_bank:
+                mandate.amend_original_iban = mandate.amend_original_iban or old_iban.compact
+            else:
+                mandate.amend_new_bank = True
+            mandate.iban = new_iban.compact
+        if new_bic:
+            mandate.bic = new_bic
+        elif new_iban.compact != old_iban.compact and mandate.amend_new_bank:
+            mandate.bic = None
+        if reference and reference != mandate.reference:
+            clash = session.execute(
+                select(Mandate.id).where(Mandate.reference == reference)
+            ).first()
+            if clash:
+                raise InvalidInput(record, "reference", f"mandate {reference} already exists")
+            mandate.amend_original_reference = mandate.amend_original_reference or mandate.reference
+            mandate.reference = reference
+        if mandate.status == MandateStatus.FLAGGED:
+            mandate.status = MandateStatus.ACTIVE
+            mandate.status_reason = None
+        return mandate
