@@ -123,6 +123,7 @@ class LedgerLine(Base):
     status: Mapped[str | None] = mapped_column(String(10))
     paid_on: Mapped[date | None] = mapped_column(Date)
     represents_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lines.id"))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lines.id"))  # reversal
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"), index=True)
     mandate_id: Mapped[int | None] = mapped_column(ForeignKey("mandates.id"))
     end_to_end_id: Mapped[str | None] = mapped_column(String(35), unique=True)

@@ -218,6 +218,7 @@ def apply_unpaid(
         status=Status.PAID,
         paid_on=day,
     )
+    reversal.reverses_id = line.id
     session.add(reversal)
     session.flush()
     outcome.reversal_line = reversal.id

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 12:39:34.515731
+Create Date: 2026-11-28 12:44:55.307205
 """
 
 import sqlalchemy as sa
@@ -165,6 +165,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=10), nullable=True),
         sa.Column("paid_on", sa.Date(), nullable=True),
         sa.Column("represents_id", sa.Integer(), nullable=True),
+        sa.Column("reverses_id", sa.Integer(), nullable=True),
         sa.Column("batch_id", sa.Integer(), nullable=True),
         sa.Column("mandate_id", sa.Integer(), nullable=True),
         sa.Column("end_to_end_id", sa.String(length=35), nullable=True),
@@ -191,6 +192,11 @@ def upgrade() -> None:
             ["represents_id"],
             ["ledger_lines.id"],
             name=op.f("fk_ledger_lines_represents_id_ledger_lines"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["reverses_id"],
+            ["ledger_lines.id"],
+            name=op.f("fk_ledger_lines_reverses_id_ledger_lines"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_lines")),
         sa.UniqueConstraint("end_to_end_id", name=op.f("uq_ledger_lines_end_to_end_id")),
