@@ -1,18 +1,21 @@
 """E-mail-ready notices (``.eml``): pre-notifications and dunning letters, French or English.
 
 Rendering is pure (the day is passed in); ``write_pending`` writes to the notices folder the
-notices recorded in the database whose file is not there yet, so a crash between the commit and
-the write loses nothing and a second run writes nothing twice.
+notices recorded in the database and not written yet, then marks them written: a crash between
+the commit and the write loses nothing, and a file that the mail sender has taken away is never
+written (sent) again.
 """
 
 from __future__ import annotations
 
+import os
+import re
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from sepa_batch.db.schema import DunningNotice, PreNotification
 from sepa_batch.db.session import Database
@@ -30,10 +33,12 @@ TEXTS = {
             "Cordialement,\n{creditor}\n"
         ),
         "dunning_subject": "{title} : {amount} EUR en retard",
+        "day": ("jour", "jours"),
+        "dunning_fee": "Des frais de relance de {fee} EUR ont été ajoutés à votre compte.\n",
         "dunning": (
             "Bonjour {name},\n\n"
             "Sauf erreur de notre part, votre compte présente {amount} EUR d'échéances impayées "
-            "depuis le {since} ({days} jours).\n\n{details}\n\n"
+            "depuis le {since} ({days} {day_word}).\n\n{details}\n{fee}\n"
             "Merci de régulariser votre situation au plus vite ; l'accès à l'établissement est "
             "suspendu jusqu'au paiement.\n\nCordialement,\n{creditor}\n"
         ),
@@ -49,15 +54,32 @@ TEXTS = {
             "Kind regards,\n{creditor}\n"
         ),
         "dunning_subject": "{title}: {amount} EUR overdue",
+        "day": ("day", "days"),
+        "dunning_fee": "A dunning fee of {fee} EUR has been added to your account.\n",
         "dunning": (
             "Dear {name},\n\n"
             "Our records show {amount} EUR of unpaid instalments on your account since {since} "
-            "({days} days).\n\n{details}\n\n"
+            "({days} {day_word}).\n\n{details}\n{fee}\n"
             "Please settle it as soon as possible; access to the facility is suspended until "
             "payment.\n\nKind regards,\n{creditor}\n"
         ),
     },
 }
+
+
+def file_name(*parts: object) -> str:
+    """A safe ``.eml`` file name from its parts (customer codes may hold any character).
+
+    >>> file_name("dunning", "C 001/x", "20100720", "level1")
+    'dunning-C_001_x-20100720-level1.eml'
+    """
+    return "-".join(re.sub(r"[^A-Za-z0-9_.]", "_", str(part)) for part in parts) + ".eml"
+
+
+def _money(cents: int, language: str) -> str:
+    """An amount as the reader writes it: ``57,00`` in French, ``57.00`` in English."""
+    text = format_amount(cents)
+    return text.replace(".", ",") if language == "fr" else text
 
 
 def _format_day(day: date, language: str) -> str:
@@ -95,7 +117,7 @@ def prenotification(
     texts = TEXTS[language]
     values = {
         "name": name,
-        "amount": format_amount(amount_cents),
+        "amount": _money(amount_cents, language),
         "due": _format_day(due, language),
         "label": label,
         "mandate": mandate,
@@ -125,19 +147,25 @@ def dunning_letter(
     day: date,
     lines: list[tuple[str, date, int]],
     notice_key: str,
+    fee_cents: int = 0,
 ) -> str:
+    """A dunning letter: the level's title, the overdue instalments, the fee if one was added."""
     texts = TEXTS[language]
+    colon = " :" if language == "fr" else ":"
     details = "\n".join(
-        f"  - {label} ({_format_day(due, language)}) : {format_amount(amount)} EUR"
+        f"  - {label} ({_format_day(due, language)}){colon} {_money(amount, language)} EUR"
         for label, due, amount in lines
     )
+    fee = texts["dunning_fee"].format(fee=_money(fee_cents, language)) if fee_cents else ""
     values = {
         "name": name,
-        "amount": format_amount(overdue_cents),
+        "amount": _money(overdue_cents, language),
         "title": title,
         "since": _format_day(since, language),
         "days": (day - since).days,
+        "day_word": texts["day"][(day - since).days > 1],
         "details": details,
+        "fee": fee,
         "creditor": creditor,
     }
     return render_email(
@@ -151,17 +179,35 @@ def dunning_letter(
 
 
 def write_pending(db: Database) -> list[Path]:
-    """Write every recorded notice whose file is missing; returns the paths written."""
-    written = []
+    """Write every recorded notice not written yet; returns the paths written.
+
+    A file already there (written before a crash) is kept as it is and only marked written.
+    """
+    pending: list[tuple[type, int, Path, str]] = []
     with db.reader() as session:
         for model in (PreNotification, DunningNotice):
-            for path, body in session.execute(select(model.path, model.body)):
-                target = Path(path)
-                if target.exists():
-                    continue
-                target.parent.mkdir(parents=True, exist_ok=True)
-                temporary = target.with_suffix(".tmp")
-                temporary.write_text(body, encoding="utf-8")
-                temporary.replace(target)
-                written.append(target)
+            query = select(model.id, model.path, model.body).where(
+                model.written.is_(False), model.path.is_not(None)
+            )
+            pending += [
+                (model, id_, Path(path), body) for id_, path, body in session.execute(query)
+            ]
+    written = [target for _, _, target, body in pending if _write(target, body)]
+    if pending:
+        with db.transaction() as session:
+            for model in (PreNotification, DunningNotice):
+                ids = [id_ for kind, id_, _, _ in pending if kind is model]
+                if ids:
+                    session.execute(update(model).where(model.id.in_(ids)).values(written=True))
     return written
+
+
+def _write(target: Path, body: str) -> bool:
+    """Write ``body`` to ``target`` atomically unless the file is there already."""
+    if target.exists():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    temporary.write_text(body, encoding="utf-8")
+    temporary.replace(target)
+    return True

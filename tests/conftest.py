@@ -121,3 +121,9 @@ def run(tmp_path, database_url) -> Cli:
     runner("articles", "import", FIXTURES / "articles.csv")
     runner("customers", "import", FIXTURES / "customers.csv", "--as-of", "2010-07-01")
     yield runner
+
+
+@pytest.fixture
+def postgres_url(request) -> str:
+    """A PostgreSQL schema of the test's own (skips without a server, fails under CI)."""
+    return _postgres_schema_url(request)

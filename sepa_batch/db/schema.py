@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -148,6 +149,7 @@ class PreNotification(Base):
     issued_on: Mapped[date] = mapped_column(Date)
     path: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)  # the e-mail, written to ``path`` after commit
+    written: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class ReturnFile(Base):
@@ -193,6 +195,12 @@ class AppliedReturn(Base):
 
 
 class DunningNotice(Base):
+    """A dunning level reached in a customer's dunning cycle (which starts on ``cycle_start``).
+
+    A level skipped because a higher one was reached the same day is recorded too, as covered by
+    that level (``covered_by``; no file), so it never comes later.
+    """
+
     __tablename__ = "dunning_notices"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
@@ -200,8 +208,11 @@ class DunningNotice(Base):
     level: Mapped[int] = mapped_column(Integer)
     issued_on: Mapped[date] = mapped_column(Date)
     overdue_cents: Mapped[int] = mapped_column(BigInteger)
-    path: Mapped[str] = mapped_column(Text)
-    body: Mapped[str] = mapped_column(Text)  # the e-mail, written to ``path`` after commit
+    path: Mapped[str | None] = mapped_column(Text)  # None: covered by a higher level
+    body: Mapped[str | None] = mapped_column(Text)  # the e-mail, written to ``path`` after commit
+    covered_by: Mapped[int | None] = mapped_column(Integer)
+    fee_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lines.id"))
+    written: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     __table_args__ = (UniqueConstraint("customer_id", "cycle_start", "level"),)
 
 

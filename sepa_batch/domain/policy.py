@@ -61,12 +61,17 @@ class Representation:
     date_rule: DateRule
 
 
-def representation_for(policy: ReasonPolicy, failed_tries: int) -> Representation:
+def representation_for(
+    policy: ReasonPolicy, failed_tries: int, *, can_direct_debit: bool = True
+) -> Representation:
     """How to re-present after ``failed_tries`` failed direct debits of the same amount.
 
-    A direct-debit re-presentation is allowed while the tries stay within the policy's maximum;
-    after that the customer pays by cheque, from today.
+    A direct-debit re-presentation is allowed while the tries stay below the policy's maximum
+    and the customer still has an active mandate; otherwise the customer pays by cheque, from
+    today.
     """
-    if policy.mode is Mode.DIRECT_DEBIT and failed_tries >= policy.max_direct_debit_tries:
+    if policy.mode is Mode.DIRECT_DEBIT and (
+        failed_tries >= policy.max_direct_debit_tries or not can_direct_debit
+    ):
         return Representation(Mode.CHEQUE, DateRule.TODAY)
     return Representation(policy.mode, policy.date_rule)

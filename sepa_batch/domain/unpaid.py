@@ -3,16 +3,25 @@
 Given the unpaid line and the options the back office chose (or the policy chose for it),
 ``plan_unpaid`` says which lines to add: the rejection-fee sale, the negative payment that
 cancels the payment that did not happen, and the re-presentation(s) of amount + fee.
+
+>>> plan = plan_unpaid(line_id=2, unpaid_cents=5000, fee_cents=700, due_date=date(2010, 7, 20),
+...                    mode=Mode.CHEQUE, label="Re-presentation")
+>>> plan.fee_cents, plan.reversal_cents, [part.amount_cents for part in plan.representations]
+(700, -5000, [5700])
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
+from sepa_batch.domain.calendar import next_collection_day
 from sepa_batch.domain.model import Mode
 from sepa_batch.errors import InvalidInput
 from sepa_batch.money import format_amount
+
+#: The longest label a ledger line holds.
+MAX_LABEL = 140
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +48,45 @@ class SplitPart:
     mode: Mode | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class DirectDebitRule:
+    """A direct debit of a new amount is pre-notified ``notice_days`` ahead (SEPA Core: 14
+    calendar days unless agreed otherwise): an earlier date moves to the club's next collection
+    day after the notice period."""
+
+    notice_days: int
+    collection_day: int
+
+    def due(self, day: date, wanted: date | None) -> date:
+        """The re-presentation's due date when the unpaid is recorded on ``day``.
+
+        >>> rule = DirectDebitRule(notice_days=14, collection_day=5)
+        >>> rule.due(date(2010, 7, 20), date(2010, 8, 5))
+        datetime.date(2010, 8, 5)
+        >>> rule.due(date(2010, 7, 20), date(2010, 7, 20))
+        datetime.date(2010, 8, 5)
+        >>> rule.due(date(2010, 7, 25), None)
+        datetime.date(2010, 9, 5)
+        """
+        earliest = day + timedelta(days=self.notice_days)
+        if wanted is not None and wanted >= earliest:
+            return wanted
+        return next_collection_day(earliest, self.collection_day)
+
+
+def fit_label(label: str, suffix: str = "") -> str:
+    """``label`` + ``suffix`` cut to ``MAX_LABEL`` characters, keeping the whole suffix."""
+    return label[: MAX_LABEL - len(suffix)].rstrip() + suffix
+
+
 def default_label(original_label: str, original_due: date | None) -> str:
+    """The re-presentation's label when the back office gives none.
+
+    >>> default_label("Abonnement mensuel 07/2010", date(2010, 7, 5))
+    'Re-presentation of unpaid Abonnement mensuel 07/2010 of 05/07/2010'
+    """
     when = original_due.strftime("%d/%m/%Y") if original_due else "?"
-    return f"Re-presentation of unpaid {original_label} of {when}"
+    return fit_label(f"Re-presentation of unpaid {original_label}", f" of {when}")
 
 
 def plan_unpaid(
@@ -53,33 +98,41 @@ def plan_unpaid(
     mode: Mode,
     label: str,
     split: tuple[SplitPart, ...] = (),
+    direct_debit: DirectDebitRule | None = None,
+    day: date | None = None,
 ) -> UnpaidPlan:
-    """The lines the unpaid workflow adds. Refuses a split that does not add up."""
+    """The lines the unpaid workflow adds. Refuses a split that does not add up.
+
+    With ``direct_debit`` and ``day``, every direct-debit re-presentation (one or a split part)
+    is moved to a date its pre-notification can still reach.
+    """
+    record = f"line {line_id}"
     if fee_cents < 0:
-        raise InvalidInput(f"line {line_id}", "fee", "a rejection fee cannot be negative")
+        raise InvalidInput(record, "fee", "a rejection fee cannot be negative")
     if unpaid_cents <= 0:
-        raise InvalidInput(f"line {line_id}", "amount", "only a positive payment can be unpaid")
+        raise InvalidInput(record, "amount", "only a positive payment can be unpaid")
+    if len(label) > MAX_LABEL:
+        raise InvalidInput(record, "label", f"at most {MAX_LABEL} characters, got {len(label)}")
     total = unpaid_cents + fee_cents
     if not split:
-        return UnpaidPlan(fee_cents, -unpaid_cents, (Instalment(due_date, total, mode, label),))
+        split = (SplitPart(due_date, total, mode),)
+    elif any(part.amount_cents <= 0 for part in split):
+        raise InvalidInput(record, "instalment", "every instalment must be positive")
     given = sum(part.amount_cents for part in split)
     if given != total:
         raise InvalidInput(
-            f"line {line_id}",
+            record,
             "instalment",
             f"the instalments add up to {format_amount(given)}, "
             f"not to the unpaid amount + fee {format_amount(total)}",
         )
-    if any(part.amount_cents <= 0 for part in split):
-        raise InvalidInput(f"line {line_id}", "instalment", "every instalment must be positive")
     count = len(split)
-    parts = tuple(
-        Instalment(
-            part.due_date,
-            part.amount_cents,
-            part.mode or mode,
-            f"{label} ({index}/{count})" if count > 1 else label,
-        )
-        for index, part in enumerate(split, start=1)
-    )
-    return UnpaidPlan(fee_cents, -unpaid_cents, parts)
+    parts = []
+    for index, part in enumerate(split, start=1):
+        part_mode = Mode(part.mode or mode)
+        due = part.due_date
+        if part_mode is Mode.DIRECT_DEBIT and direct_debit is not None and day is not None:
+            due = direct_debit.due(day, due)
+        suffix = f" ({index}/{count})" if count > 1 else ""
+        parts.append(Instalment(due, part.amount_cents, part_mode, fit_label(label, suffix)))
+    return UnpaidPlan(fee_cents, -unpaid_cents, tuple(parts))

@@ -1,0 +1,171 @@
+"""``returns inspect|import|unmatched`` and the simulated bank (``bank simulate``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from sepa_batch.bank.simulator import write_answer
+from sepa_batch.cli.context import (
+    App,
+    as_of_option,
+    json_option,
+    pass_app,
+    print_json,
+    refuses,
+    stdout,
+    today,
+)
+from sepa_batch.returns import inspect_document, parse_file
+from sepa_batch.services import returns as returns_service
+
+
+@click.group()
+def returns() -> None:
+    """Bank return files: pain.002 rejects, camt.054 / camt.053 / camt.052 returns."""
+
+
+@returns.command("inspect")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@json_option
+@pass_app
+@refuses
+def returns_inspect(app: App, file: Path, as_json: bool) -> None:
+    """Parse a return file and show its items; changes nothing.
+
+    \b
+    Example:
+      sepa-batch returns inspect fixtures/returns/camt054_001_02_batched_returns.xml --json
+    """
+    document = inspect_document(parse_file(file, max_bytes=app.config.max_return_file_bytes))
+    if as_json:
+        print_json(document)
+        return
+    table = Table(title=f"{file.name}: {document['format']} {document['message_id'] or ''}")
+    columns = (
+        "kind",
+        "level",
+        "end_to_end_id",
+        "mandate_id",
+        "amount",
+        "reason_code",
+        "booking_date",
+        "charges",
+    )
+    for column in columns:
+        table.add_column(column)
+    for item in document["items"]:
+        table.add_row(*(str(item[key]) if item[key] is not None else "" for key in columns))
+    stdout.print(table)
+
+
+@returns.command("import")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--inbox", is_flag=True, help="Import every file in the configured inbox.")
+@as_of_option
+@json_option
+@pass_app
+@refuses
+def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_json) -> None:
+    """Import return files: match each item, run the unpaid workflow, never twice.
+
+    \b
+    With --inbox, applied files move to the archive and refused ones to failed/
+    with a .error.txt saying why.
+    Example:
+      sepa-batch returns import bank/camt054.xml --as-of 2010-07-20
+      sepa-batch returns import --inbox --json
+    """
+    if inbox == bool(files):
+        raise click.UsageError("give FILE... or --inbox (one of them)")
+    app.config.folders.create()
+    paths = returns_service.inbox_files(app.config) if inbox else list(files)
+    outcomes = returns_service.import_returns(
+        app.db, app.config, paths, as_of or today(), move=inbox
+    )
+    if as_json:
+        print_json({"files": [outcome.document() for outcome in outcomes]})
+        return
+    for outcome in outcomes:
+        name = Path(outcome.path).name
+        if outcome.error:
+            stdout.print(f"[red]refused[/] {name}: {outcome.error}")
+        else:
+            stdout.print(
+                f"{name} ({outcome.format}): applied {outcome.applied}, unmatched "
+                f"{outcome.unmatched}, duplicates {outcome.duplicates}, recorded "
+                f"{outcome.recorded}"
+            )
+        for item in outcome.unmatched_items:
+            stdout.print(f"  unmatched: {item}")
+    if not outcomes:
+        stdout.print("nothing to import")
+
+
+@returns.command("unmatched")
+@json_option
+@pass_app
+@refuses
+def returns_unmatched(app: App, as_json: bool) -> None:
+    """List the return items kept for review (matched nothing, or reversals to check).
+
+    \b
+    Example:
+      sepa-batch returns unmatched --json
+    """
+    items = returns_service.unmatched_items(app.db)
+    if as_json:
+        print_json({"items": items})
+        return
+    table = Table(title="Return items to review")
+    columns = (
+        "id",
+        "file",
+        "kind",
+        "level",
+        "end_to_end_id",
+        "mandate_id",
+        "amount",
+        "reason_code",
+        "outcome",
+    )
+    for column in columns:
+        table.add_column(column)
+    for item in items:
+        table.add_row(*(str(item[key]) if item[key] is not None else "" for key in columns))
+    stdout.print(table)
+
+
+@click.group()
+def bank() -> None:
+    """A simulated bank, for tests and demonstrations."""
+
+
+@bank.command("simulate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the bank's answer.",
+)
+@click.option("--reject-rate", type=click.FloatRange(0, 1), default=0.03, show_default=True)
+@click.option("--return-rate", type=click.FloatRange(0, 1), default=0.02, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@refuses
+def bank_simulate(
+    file: Path, out_dir: Path, reject_rate: float, return_rate: float, seed: int
+) -> None:
+    """Read a pain.008 and write the pain.002 / camt.054 / camt.053 a bank would send back.
+
+    \b
+    Example:
+      sepa-batch bank simulate var/outbox/SB-20100701-000001.xml --out var/inbox --seed 7
+    """
+    for path in write_answer(
+        file, out_dir, reject_rate=reject_rate, return_rate=return_rate, seed=seed
+    ):
+        stdout.print(str(path))
