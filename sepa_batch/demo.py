@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from lxml import etree
@@ -22,12 +22,25 @@ from sqlalchemy import func, select
 
 from sepa_batch import config as config_module
 from sepa_batch.bank.simulator import simulate
-from sepa_batch.db.schema import BankFile, DunningNotice, LedgerLine, ReturnItem
+from sepa_batch.db.schema import (
+    BankFile,
+    Customer,
+    DunningNotice,
+    LedgerLine,
+    PaymentBatch,
+    ReturnFile,
+    ReturnItem,
+)
 from sepa_batch.db.session import Database
-from sepa_batch.domain.model import Status
-from sepa_batch.money import format_amount
+from sepa_batch.domain.model import Mode, Status
+from sepa_batch.money import format_amount, parse_amount
+from sepa_batch.reports.model import Period
 from sepa_batch.scheduler import Runtime, run_due
 from sepa_batch.services import master_data, sales
+from sepa_batch.services.common import customer_by_code
+from sepa_batch.services.ledger import blocked_customers, ledger_document, open_overdue_lines
+from sepa_batch.services.reports import journal_entries
+from sepa_batch.services.unpaid import pay
 
 FIRST_NAMES = (
     "Élodie",
@@ -96,6 +109,8 @@ FRAIS_REJET,Frais de rejet de prélèvement,10.00,REJECTION_FEE
 FRAIS_RELANCE,Frais de relance,5.00,DUNNING_FEE
 """
 START = date(2026, 1, 1)
+#: The chance, each day, that a blocked member comes to the desk and pays.
+DESK_PAYMENT_RATE = 0.15
 
 
 def _account(rng: random.Random, country: str) -> str:
@@ -184,132 +199,316 @@ def _created_on(data: bytes) -> date:
     return datetime.fromisoformat(stamp[:19]).date()
 
 
-def _write_config(folder: Path) -> Path:
+def write_config(folder: Path, *, pre_notification_days: int = 2) -> Path:
+    """A configuration whose database and folders live in ``folder``."""
     path = folder / "config" / "sepa_batch.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# written by `sepa-batch demo`: the built-in defaults with the folders here\n"
         f'[database]\nurl = "sqlite:///{(folder / "var" / "sepa_batch.db").as_posix()}"\n\n'
-        "[collection]\npre_notification_days = 2\n",
+        f"[collection]\npre_notification_days = {pre_notification_days}\n",
         encoding="utf-8",
     )
     return path
 
 
-def _count(session, query) -> int:
-    return int(session.execute(query).scalar_one() or 0)
+class Club:
+    """A club on a fresh database, and its days replayed by the scheduler with a simulated
+    bank answering every file it writes."""
+
+    def __init__(self, folder: Path, *, members: int, months: int, seed: int = 2026):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder = folder
+        self.members, self.months, self.seed = members, months, seed
+        self.config = config_module.load(write_config(folder))
+        self.config.folders.create()
+        self.db = Database(self.config.database_url)
+        self.db.migrate()
+        self.runtime = Runtime(self.config, self.db)
+        self.bank = DemoBank(self.config.folders.inbox, seed)
+        self.rng = random.Random(seed)
+        self.first_day = START - timedelta(days=3)
+        self.last_day = _add_months(START, months) - timedelta(days=1)
+
+    def open(self) -> None:
+        """Articles, members with their mandates, and a subscription for everyone."""
+        master_data.import_articles(self.db, ARTICLES)
+        master_data.import_customers(self.db, members_csv(self.members, self.seed), today=START)
+        for number in range(1, self.members + 1):
+            article = "SUB_YOUTH" if number % 5 == 0 else "SUB_MONTH"
+            sales.subscribe(
+                self.db,
+                f"M{number:05d}",
+                article=article,
+                start=START,
+                months=self.months,
+                day=self.config.collection_day,
+                today=START - timedelta(days=15),
+            )
+
+    def run_day(self, day: date) -> dict[str, str]:
+        """The bank's files of the day land in the inbox; the scheduler runs the day; the bank
+        reads the new pain.008 files."""
+        self.bank.deliver(day)
+        outcomes = run_due(self.runtime, day, datetime.combine(day, time(6, 0)))
+        self.bank.answer(self.config.folders.outbox)
+        outcomes["desk"] = f"{self.pay_at_the_desk(day)} payment(s) at the desk"
+        return outcomes
+
+    def pay_at_the_desk(self, day: date) -> int:
+        """Some blocked members come to the desk and pay what is overdue, by cheque."""
+        paid = 0
+        for blocked in blocked_customers(self.db, day):
+            if self.rng.random() >= DESK_PAYMENT_RATE:
+                continue
+            with self.db.reader() as session:
+                customer = customer_by_code(session, blocked.customer)
+                lines = [line.id for line in open_overdue_lines(session, customer.id, day)]
+            for line in lines:
+                pay(self.db, line, day, mode=Mode.CHEQUE)
+                paid += 1
+        return paid
+
+    def days(self):
+        day = self.first_day
+        while day <= self.last_day:
+            yield day, self.run_day(day)
+            day += timedelta(days=1)
 
 
-def _month_table(rt: Runtime, month_start: date, month_end: date) -> Table:
-    table = Table(title=f"{month_start:%B %Y}", show_header=True)
+def _month_table(club: Club, first: date, last: date) -> Table:
+    table = Table(title=f"{first:%B %Y}")
     for column in ("what", "count", "amount (EUR)"):
         table.add_column(column, justify="left" if column == "what" else "right")
-    with rt.db.reader() as session:
+    with club.db.reader() as session:
         files = session.execute(
             select(
                 func.count(), func.sum(BankFile.transactions), func.sum(BankFile.control_sum_cents)
-            ).where(
-                func.date(BankFile.created_at) >= month_start,
-                func.date(BankFile.created_at) <= month_end,
-            )
+            ).where(func.date(BankFile.created_at).between(first, last))
         ).one()
-        table.add_row("bank files written", str(files[0]), "")
+        table.add_row("pain.008 files written", str(files[0]), "")
         table.add_row("instalments collected", str(files[1] or 0), format_amount(files[2] or 0))
         for label, kinds in (
             ("rejected before settlement (pain.002)", ("reject",)),
-            ("returned or refunded (camt.054)", ("return", "refund")),
+            ("returned or refunded after settlement (camt.054)", ("return", "refund")),
         ):
-            row = session.execute(
+            count, total = session.execute(
                 select(func.count(), func.sum(ReturnItem.amount_cents))
+                .join(ReturnFile, ReturnFile.id == ReturnItem.return_file_id)
                 .where(
                     ReturnItem.kind.in_(kinds),
                     ReturnItem.outcome == "applied",
                     ReturnItem.level == "transaction",
-                    ReturnItem.booking_date.is_(None)
-                    | (ReturnItem.booking_date.between(month_start, month_end)),
-                )
-                .join(LedgerLine, LedgerLine.id == ReturnItem.line_id)
-                .where(
-                    LedgerLine.collection_date.between(month_start - timedelta(days=40), month_end)
+                    ReturnFile.imported_on.between(first, last),
                 )
             ).one()
-            table.add_row(label, str(row[0]), format_amount(row[1] or 0))
-        notices = _count(
-            session,
+            table.add_row(label, str(count), format_amount(total or 0))
+        represented = session.execute(
+            select(func.count(), func.sum(LedgerLine.amount_cents)).where(
+                LedgerLine.represents_id.is_not(None), LedgerLine.date.between(first, last)
+            )
+        ).one()
+        table.add_row(
+            "re-presentations (amount + fee)",
+            str(represented[0]),
+            format_amount(represented[1] or 0),
+        )
+        desk = session.execute(
+            select(func.count(), func.sum(LedgerLine.amount_cents)).where(
+                LedgerLine.mode == Mode.CHEQUE,
+                LedgerLine.status == Status.PAID,
+                LedgerLine.amount_cents > 0,
+                LedgerLine.paid_on.between(first, last),
+            )
+        ).one()
+        table.add_row("paid at the desk (cheque)", str(desk[0]), format_amount(desk[1] or 0))
+        notices = session.execute(
             select(func.count())
             .select_from(DunningNotice)
-            .where(DunningNotice.issued_on.between(month_start, month_end)),
-        )
-        table.add_row("dunning notices", str(notices), "")
+            .where(DunningNotice.issued_on.between(first, last), DunningNotice.covered_by.is_(None))
+        ).scalar_one()
+        table.add_row("dunning notices sent", str(notices), "")
+    blocked = blocked_customers(club.db, last)
+    table.add_row(
+        f"blocked at the door on {last}",
+        str(len(blocked)),
+        format_amount(sum(b.overdue_cents for b in blocked)),
+    )
     return table
 
 
 def run_demo(
     folder: Path, *, members: int, months: int, seed: int = 2026, console: Console | None = None
 ) -> dict:
-    """Tell the story; returns the closing figures (also printed)."""
+    """Tell the story month by month; returns the closing figures (also printed)."""
     console = console or Console()
-    folder.mkdir(parents=True, exist_ok=True)
-    config_path = _write_config(folder)
-    config = config_module.load(config_path)
-    config.folders.create()
-    db = Database(config.database_url)
-    db.migrate()
-    rt = Runtime(config, db)
-    console.rule(f"[bold]sepa-batch demo: {config.creditor.name}")
-    console.print(f"folder {folder}  ·  database {config.database_url}")
-    master_data.import_articles(db, ARTICLES)
-    result = master_data.import_customers(db, members_csv(members, seed), today=START)
+    club = Club(folder, members=members, months=months, seed=seed)
+    console.rule(f"[bold]sepa-batch demo: {club.config.creditor.name}")
+    console.print(f"folder {folder}  ·  database {club.config.database_url}")
+    club.open()
     console.print(
-        f"{result.customers} members, {result.mandates} SEPA mandates; every member "
-        f"subscribes for {months} month(s), collected on day {config.collection_day}"
+        f"{members} members with a SEPA mandate subscribe for {months} month(s); "
+        f"instalments fall due on day {club.config.collection_day} of each month."
     )
-    for number in range(1, members + 1):
-        article = "SUB_YOUTH" if number % 5 == 0 else "SUB_MONTH"
-        sales.subscribe(
-            db,
-            f"M{number:05d}",
-            article=article,
-            start=START,
-            months=months,
-            day=config.collection_day,
-            today=START - timedelta(days=15),
-        )
-    bank = DemoBank(config.folders.inbox, seed)
-    day, last = START - timedelta(days=3), _add_months(START, months) - timedelta(days=1)
-    month_start = START
-    while day <= last:
-        bank.deliver(day)
-        run_due(rt, day, datetime.combine(day, datetime.min.time()).replace(hour=6))
-        bank.answer(config.folders.outbox)
-        next_day = day + timedelta(days=1)
-        if next_day.month != day.month and day >= START:
-            console.print(_month_table(rt, month_start, day))
-            month_start = next_day
-        day = next_day
-    return _closing(rt, last, console, folder)
+    month_first = START
+    for day, _ in club.days():
+        if (day + timedelta(days=1)).month != day.month and day >= START:
+            console.print(_month_table(club, month_first, day))
+            month_first = day + timedelta(days=1)
+    return _closing(club, console)
 
 
-def _closing(rt: Runtime, day: date, console: Console, folder: Path) -> dict:
-    with rt.db.reader() as session:
-        by_status = dict(
-            session.execute(
-                select(LedgerLine.status, func.sum(LedgerLine.amount_cents))
-                .where(LedgerLine.batch_id.is_not(None))
-                .group_by(LedgerLine.status)
-            ).all()
-        )
-        submitted = _count(session, select(func.sum(BankFile.control_sum_cents)))
-    figures = {status: int(by_status.get(status, 0) or 0) for status in Status}
-    table = Table(title=f"Where every collected euro is, on {day}")
-    table.add_column("status")
-    table.add_column("amount (EUR)", justify="right")
-    for status in (Status.PAID, Status.UNPAID, Status.SUBMITTED, Status.SCHEDULED):
-        table.add_row(status.value, format_amount(figures[status]))
-    table.add_row("[bold]total submitted in bank files", format_amount(submitted))
+def _closing(club: Club, console: Console) -> dict:
+    config = club.config
+    with club.db.reader() as session:
+        written = [Path(p) for p in session.execute(select(BankFile.path)).scalars()]
+    console.rule("[bold]Files written")
+    for folder, what in (
+        (config.folders.outbox, "pain.008 for the bank"),
+        (config.folders.archive, "bank answers imported"),
+        (config.folders.notices, "e-mail-ready notices"),
+        (config.folders.exports, "blocked lists for the door"),
+    ):
+        files = sorted(p for p in folder.glob("*") if p.is_file())
+        console.print(f"{folder} — {what}: {len(files)} file(s)")
+        for path in files[:3]:
+            console.print(f"    {path.name}")
+        if len(files) > 3:
+            console.print(f"    … and {len(files) - 3} more")
+    _one_member(club, console)
+    figures = reconciliation(club)
+    console.rule("[bold]Does it reconcile?")
+    table = Table()
+    table.add_column("")
+    table.add_column("EUR", justify="right")
+    for key, label in (
+        ("submitted", "submitted in pain.008 files"),
+        ("settled", "  settled (credited by the bank)"),
+        ("rejected", "  rejected before settlement"),
+        ("returned", "  returned or refunded after settlement"),
+        ("in_flight", "  still in flight"),
+    ):
+        table.add_row(label, format_amount(figures[key]))
+    table.add_row("journal debits = credits", format_amount(figures["journal_debits"]))
     console.print(table)
+    verdict = "[green]yes, to the cent[/]" if figures["reconciles"] else "[red]NO[/]"
     console.print(
-        f"files written under {folder / 'var'}: outbox (pain.008), archive (bank "
-        "answers imported), notices (.eml), exports (blocked lists)"
+        f"submitted = settled + rejected + returned + in flight, and the journal "
+        f"balances: {verdict}  ({len(written)} bank file(s))"
     )
-    return {"submitted_cents": submitted, **{k.value: v for k, v in figures.items()}}
+    return figures
+
+
+def _control_sums(outbox: Path) -> int:
+    """What the pain.008 files in the outbox ask the bank for, read from the files themselves."""
+    total = 0
+    for path in outbox.glob("*.xml"):
+        for _, element in etree.iterparse(
+            str(path), events=("end",), resolve_entities=False, no_network=True
+        ):
+            if etree.QName(element).localname == "GrpHdr":
+                total += parse_amount(element.findtext("{*}CtrlSum"))
+                break
+    return total
+
+
+def reconciliation(club: Club) -> dict:
+    """Where every euro asked of the bank is, from three independent sources: the files in the
+    outbox, the bank's answers as imported, and the ledger lines' statuses."""
+    config = club.config
+    with club.db.reader() as session:
+
+        def total(query) -> int:
+            return int(session.execute(query).scalar_one() or 0)
+
+        settled = total(
+            select(func.sum(LedgerLine.amount_cents)).where(
+                LedgerLine.status == Status.PAID, LedgerLine.batch_id.is_not(None)
+            )
+        )
+        in_flight = total(
+            select(func.sum(LedgerLine.amount_cents)).where(LedgerLine.status == Status.SUBMITTED)
+        )
+        applied = (ReturnItem.outcome == "applied", ReturnItem.level == "transaction")
+        rejected = total(
+            select(func.sum(ReturnItem.amount_cents)).where(ReturnItem.kind == "reject", *applied)
+        )
+        rejected += total(
+            select(func.sum(PaymentBatch.control_sum_cents)).where(
+                PaymentBatch.rejected_reason.is_not(None)
+            )
+        )
+        returned = total(
+            select(func.sum(ReturnItem.amount_cents)).where(
+                ReturnItem.kind.in_(("return", "refund")), *applied
+            )
+        )
+        with journal_entries(club.db, config, Period(None, None)) as entries:
+            debits = credits = 0
+            balanced = True
+            for entry in entries:
+                debit = sum(p.debit_cents for p in entry.postings)
+                credit = sum(p.credit_cents for p in entry.postings)
+                balanced &= debit == credit
+                debits, credits = debits + debit, credits + credit
+    submitted = _control_sums(config.folders.outbox)
+    return {
+        "submitted": submitted,
+        "settled": settled,
+        "rejected": rejected,
+        "returned": returned,
+        "in_flight": in_flight,
+        "journal_debits": debits,
+        "journal_credits": credits,
+        "reconciles": submitted == settled + rejected + returned + in_flight
+        and balanced
+        and debits == credits,
+    }
+
+
+def _one_member(club: Club, console: Console) -> None:
+    """The ledger of the first member whose payment came back unpaid: the procedure's story."""
+    with club.db.reader() as session:
+        code = session.execute(
+            select(Customer.code)
+            .join(LedgerLine, LedgerLine.customer_id == Customer.id)
+            .where(LedgerLine.status == Status.UNPAID)
+            .order_by(LedgerLine.id)
+            .limit(1)
+        ).scalar_one_or_none()
+    if code is None:
+        return
+    document = ledger_document(club.db, code, club.last_day)
+    console.rule(f"[bold]One member's ledger: {code}")
+    table = Table()
+    for column in (
+        "id",
+        "kind",
+        "date",
+        "due",
+        "label",
+        "amount",
+        "mode",
+        "status",
+        "paid on",
+        "re-presents",
+        "reason",
+    ):
+        table.add_column(column, justify="right" if column in ("id", "amount") else "left")
+    for line in document["lines"]:
+        table.add_row(
+            str(line["id"]),
+            line["kind"],
+            line["date"],
+            line["due_date"] or "",
+            line["label"],
+            line["amount"],
+            line["mode"] or "",
+            line["status"] or "",
+            line["paid_on"] or "",
+            str(line["represents"] or ""),
+            line["reason_code"] or "",
+        )
+    console.print(table)
+    state = "blocked" if document["blocked"] else "allowed at the door"
+    console.print(f"balance {document['balance']} EUR on {document['as_of']}: {state}")

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sepa_batch.db.schema import Counter, JobLock
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, begin: str) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):  # pragma: no cover - driver callback
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -36,7 +36,7 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover - driver callback
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
 
 class Database:
@@ -48,10 +48,15 @@ class Database:
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine = create_engine(url, connect_args={"timeout": 60})
-            _sqlite_setup(self.engine)
+            _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
+            # readers take no write lock: with WAL they see the last commit and block no one
+            self.read_engine = create_engine(url, connect_args={"timeout": 60})
+            _sqlite_setup(self.read_engine, "BEGIN")
         else:
             self.engine = create_engine(url, pool_pre_ping=True)
+            self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -61,8 +66,8 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A read-only session (no write lock taken on SQLite until something is written)."""
-        with self._sessions() as session:
+        """A session for reading: on SQLite it takes no write lock."""
+        with self._readers() as session:
             yield session
 
     # --- migrations -----------------------------------------------------------------
@@ -88,6 +93,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.read_engine.dispose()
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -110,13 +110,18 @@ def access(db: Database, customer_code: str, day: date) -> Access:
     )
 
 
+def open_overdue_lines(session: Session, customer_id: int, day: date) -> list[LedgerLine]:
+    """The customer's instalments overdue on ``day``, oldest first."""
+    return _overdue_lines(session, day, customer_id)
+
+
 def _overdue_lines(session: Session, day: date, customer_id: int | None = None):
     query = select(LedgerLine).where(
         LedgerLine.kind == LineKind.PAYMENT, LedgerLine.status == OPEN, LedgerLine.due_date < day
     )
     if customer_id is not None:
         query = query.where(LedgerLine.customer_id == customer_id)
-    return list(session.execute(query).scalars())
+    return list(session.execute(query.order_by(LedgerLine.due_date, LedgerLine.id)).scalars())
 
 
 @dataclass(frozen=True, slots=True)
