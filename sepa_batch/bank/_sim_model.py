@@ -16,8 +16,8 @@ import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sepa_batch.bank._sim_calendar import add_business_days, settlement_day
 from sepa_batch.bank._sim_input import SubmittedBlock, SubmittedDebit, SubmittedFile
+from sepa_batch.domain.calendar import next_business_day, subtract_business_days
 
 MAX_ID = 35  # Max35Text: MsgId, Stmt/Id, Ntfctn/Id, AcctSvcrRef
 
@@ -51,12 +51,12 @@ class Return:
 
 def settled_on(block: SubmittedBlock) -> date:
     """The TARGET2 business day on which the block is credited."""
-    return settlement_day(block.collection_date)
+    return next_business_day(block.collection_date)
 
 
 def reject_report_day(file: SubmittedFile) -> date:
     """The business day before the earliest settlement: when rejects are known."""
-    return add_business_days(min(settled_on(block) for block in file.blocks), -1)
+    return subtract_business_days(min(settled_on(block) for block in file.blocks), 1)
 
 
 def answer_time(file: SubmittedFile, day: date, hour: int) -> datetime:

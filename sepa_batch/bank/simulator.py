@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sepa_batch.bank._sim_calendar import add_business_days
 from sepa_batch.bank._sim_camt053 import build_camt053
 from sepa_batch.bank._sim_camt054 import build_camt054
 from sepa_batch.bank._sim_input import SubmittedFile, read_pain008
@@ -42,6 +41,7 @@ from sepa_batch.bank._sim_model import (
     settled_on,
 )
 from sepa_batch.bank._sim_pain002 import build_pain002
+from sepa_batch.domain.calendar import add_business_days
 from sepa_batch.errors import InvalidInput
 
 # Rejects, before settlement (pain.002 StsRsnInf/Rsn/Cd): code, weight (%), text.

@@ -12,7 +12,7 @@ import pytest
 from bank.bank_sim_inputs import SAMPLES, build_pain008
 from lxml import etree
 
-from sepa_batch.bank import _sim_calendar, _sim_model
+from sepa_batch.bank import _sim_model
 from sepa_batch.bank.simulator import simulate
 
 XSD_FILES = {
@@ -65,7 +65,7 @@ def test_answers_to_a_35_character_msg_id_are_valid(schemas):
     assert answer.pain002 and answer.camt054
 
 
-@pytest.mark.parametrize("module", [_sim_calendar, _sim_model])
+@pytest.mark.parametrize("module", [_sim_model])
 def test_doctests(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
