@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import click
 
+from sepa_batch.cli.collection import collect
 from sepa_batch.cli.context import App
+from sepa_batch.cli.dunning import dunning
 from sepa_batch.cli.ledger import access, blocked, ledger, pay, unpay
 from sepa_batch.cli.master_data import (
     articles,
@@ -15,6 +17,9 @@ from sepa_batch.cli.master_data import (
     sale,
     subscribe,
 )
+from sepa_batch.cli.operations import demo, scheduler
+from sepa_batch.cli.reports import report, settle
+from sepa_batch.cli.returns import bank, returns
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -53,6 +58,14 @@ for command in (
     blocked,
     unpay,
     pay,
+    collect,
+    settle,
+    report,
+    dunning,
+    returns,
+    bank,
+    scheduler,
+    demo,
 ):
     cli.add_command(command)
 
