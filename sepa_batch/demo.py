@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from sepa_batch import config as config_module
 from sepa_batch.bank.simulator import simulate
+from sepa_batch.cli.tables import ledger_table
 from sepa_batch.db.schema import (
     BankFile,
     Customer,
@@ -480,35 +481,6 @@ def _one_member(club: Club, console: Console) -> None:
         return
     document = ledger_document(club.db, code, club.last_day)
     console.rule(f"[bold]One member's ledger: {code}")
-    table = Table()
-    for column in (
-        "id",
-        "kind",
-        "date",
-        "due",
-        "label",
-        "amount",
-        "mode",
-        "status",
-        "paid on",
-        "re-presents",
-        "reason",
-    ):
-        table.add_column(column, justify="right" if column in ("id", "amount") else "left")
-    for line in document["lines"]:
-        table.add_row(
-            str(line["id"]),
-            line["kind"],
-            line["date"],
-            line["due_date"] or "",
-            line["label"],
-            line["amount"],
-            line["mode"] or "",
-            line["status"] or "",
-            line["paid_on"] or "",
-            str(line["represents"] or ""),
-            line["reason_code"] or "",
-        )
-    console.print(table)
+    console.print(ledger_table(document, title=""))
     state = "blocked" if document["blocked"] else "allowed at the door"
     console.print(f"balance {document['balance']} EUR on {document['as_of']}: {state}")

@@ -21,6 +21,7 @@ from sepa_batch.cli.context import (
     today,
 )
 from sepa_batch.cli.master_data import MODES
+from sepa_batch.cli.tables import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput
@@ -46,38 +47,8 @@ def ledger(app: App, customer: str, as_of, as_json: bool) -> None:
     if as_json:
         print_json(document)
         return
-    table = Table(title=f"Ledger of {document['customer']} on {document['as_of']}")
-    for column in (
-        "id",
-        "kind",
-        "date",
-        "due",
-        "label",
-        "amount",
-        "mode",
-        "status",
-        "paid on",
-        "re-presents",
-        "reason",
-    ):
-        table.add_column(column, justify="right" if column in ("id", "amount") else "left")
-    for line in document["lines"]:
-        table.add_row(
-            str(line["id"]),
-            line["kind"],
-            line["date"],
-            line["due_date"] or "",
-            line["label"],
-            line["amount"],
-            line["mode"] or "",
-            line["status"] or "",
-            line["paid_on"] or "",
-            str(line["represents"] or ""),
-            line["reason_code"] or "",
-        )
-    stdout.print(table)
-    state = "[bold red]BLOCKED[/]" if document["blocked"] else "[green]allowed[/]"
-    stdout.print(f"balance {document['balance']} EUR · overdue {document['overdue']} EUR · {state}")
+    stdout.print(ledger_table(document))
+    stdout.print(ledger_summary(document))
 
 
 @click.command()

@@ -1,0 +1,35 @@
+"""Tables shared by the commands and the demo."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+#: (heading, key in the ledger document's line)
+LEDGER_COLUMNS = (
+    ("id", "id"),
+    ("kind", "kind"),
+    ("date", "date"),
+    ("due", "due_date"),
+    ("label", "label"),
+    ("amount", "amount"),
+    ("mode", "mode"),
+    ("status", "status"),
+    ("paid on", "paid_on"),
+    ("re-presents", "represents"),
+    ("reason", "reason_code"),
+)
+
+
+def ledger_table(document: dict, title: str | None = None) -> Table:
+    """A customer's ledger (the ``ledger --json`` document) as a table."""
+    table = Table(title=title or f"Ledger of {document['customer']} on {document['as_of']}")
+    for heading, key in LEDGER_COLUMNS:
+        table.add_column(heading, justify="right" if key in ("id", "amount") else "left")
+    for line in document["lines"]:
+        table.add_row(*("" if line[key] is None else str(line[key]) for _, key in LEDGER_COLUMNS))
+    return table
+
+
+def ledger_summary(document: dict) -> str:
+    state = "[bold red]BLOCKED[/]" if document["blocked"] else "[green]allowed[/]"
+    return f"balance {document['balance']} EUR · overdue {document['overdue']} EUR · {state}"
