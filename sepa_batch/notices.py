@@ -8,11 +8,13 @@ written (sent) again.
 
 from __future__ import annotations
 
+import binascii
 import os
 import re
 from datetime import UTC, date, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, getaddresses
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -86,17 +88,57 @@ def _format_day(day: date, language: str) -> str:
     return day.strftime("%d/%m/%Y") if language == "fr" else day.isoformat()
 
 
+#: The longest line an e-mail should hold (RFC 5322 §2.1.1).
+MAX_LINE = 78
+
+
+def _header(name: str, value: str) -> str:
+    """One header line; a value that is not short ASCII is RFC 2047-encoded and folded."""
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name}: a header value may not contain a line break: {value!r}")
+    if value.isascii() and len(name) + 2 + len(value) <= MAX_LINE:
+        return f"{name}: {value}\n"
+    return _encoded_header(name, value)
+
+
+@lru_cache(maxsize=1024)  # subjects repeat: one amount and due date for many members
+def _encoded_header(name: str, value: str) -> str:
+    charset = "us-ascii" if value.isascii() else "utf-8"
+    return f"{name}: {Header(value, charset, header_name=name).encode()}\n"
+
+
+def _addresses(value: str) -> str:
+    """An address header's value, display names RFC 2047-encoded when they are not ASCII."""
+    if value.isascii():
+        return value
+    return ", ".join(formataddr(pair, charset="utf-8") for pair in getaddresses([value]))
+
+
 def render_email(
     *, sender: str, to: str | None, subject: str, body: str, day: date, message_id: str
 ) -> str:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = to or "undisclosed-recipients:;"
-    message["Subject"] = subject
-    message["Date"] = format_datetime(datetime(day.year, day.month, day.day, tzinfo=UTC))
-    message["Message-ID"] = f"<{message_id}@sepa-batch>"
-    message.set_content(body)
-    return message.as_string()
+    """The ``.eml`` text: headers (the subject RFC 2047-encoded), then the UTF-8 body, quoted-
+    printable unless it is short-lined ASCII (so that the file itself is ASCII and any reader
+    decodes it). Built directly: the notices of a large return file are rendered inside its
+    transaction."""
+    if not body.endswith("\n"):
+        body += "\n"
+    if body.isascii() and max(map(len, body.split("\n"))) <= MAX_LINE:
+        encoding, text = "7bit", body
+    else:
+        encoding = "quoted-printable"
+        text = binascii.b2a_qp(body.encode("utf-8"), istext=True).decode("ascii")
+    return (
+        _header("From", _addresses(sender))
+        + _header("To", _addresses(to) if to else "undisclosed-recipients:;")
+        + _header("Subject", subject)
+        + f"Date: {format_datetime(datetime(day.year, day.month, day.day, tzinfo=UTC))}\n"
+        + _header("Message-ID", f"<{message_id}@sepa-batch>")
+        + 'Content-Type: text/plain; charset="utf-8"\n'
+        + f"Content-Transfer-Encoding: {encoding}\n"
+        + "MIME-Version: 1.0\n\n"
+        + text
+    )
 
 
 def prenotification(
@@ -178,36 +220,50 @@ def dunning_letter(
     )
 
 
+#: Notices read, written and marked at a time by ``write_pending``.
+WRITE_CHUNK = 1000
+
+
 def write_pending(db: Database) -> list[Path]:
     """Write every recorded notice not written yet; returns the paths written.
 
-    A file already there (written before a crash) is kept as it is and only marked written.
+    Only the notices not marked written are read (ids first, then their text by chunks, so a
+    large import's notices never sit in memory at once); each chunk is marked written once its
+    files are there. A file already there (written before a crash) is kept as it is and only
+    marked written.
     """
-    pending: list[tuple[type, int, Path, str]] = []
-    with db.reader() as session:
-        for model in (PreNotification, DunningNotice):
-            query = select(model.id, model.path, model.body).where(
-                model.written.is_(False), model.path.is_not(None)
+    written: list[Path] = []
+    folders: set[Path] = set()
+    for model in (PreNotification, DunningNotice):
+        with db.reader() as session:
+            ids = list(
+                session.execute(
+                    select(model.id)
+                    .where(model.written.is_(False), model.path.is_not(None))
+                    .order_by(model.id)
+                ).scalars()
             )
-            pending += [
-                (model, id_, Path(path), body) for id_, path, body in session.execute(query)
-            ]
-    written = [target for _, _, target, body in pending if _write(target, body)]
-    if pending:
-        with db.transaction() as session:
-            for model in (PreNotification, DunningNotice):
-                ids = [id_ for kind, id_, _, _ in pending if kind is model]
-                if ids:
-                    session.execute(update(model).where(model.id.in_(ids)).values(written=True))
+        for start in range(0, len(ids), WRITE_CHUNK):
+            chunk = ids[start : start + WRITE_CHUNK]
+            with db.reader() as session:
+                rows = session.execute(
+                    select(model.path, model.body).where(model.id.in_(chunk)).order_by(model.id)
+                ).all()
+            written += [Path(path) for path, body in rows if _write(Path(path), body, folders)]
+            with db.transaction() as session:
+                session.execute(update(model).where(model.id.in_(chunk)).values(written=True))
     return written
 
 
-def _write(target: Path, body: str) -> bool:
+def _write(target: Path, body: str, folders: set[Path]) -> bool:
     """Write ``body`` to ``target`` atomically unless the file is there already."""
-    if target.exists():
+    if os.path.exists(target):
         return False
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.parent not in folders:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folders.add(target.parent)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    temporary.write_text(body, encoding="utf-8")
-    temporary.replace(target)
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(body)
+    os.replace(temporary, target)
     return True

@@ -24,6 +24,7 @@ from lxml import etree
 from sepa_batch.errors import RefusedFile
 from sepa_batch.returns import camt052, camt053, camt054, pain002
 from sepa_batch.returns.records import ParsedFile
+from sepa_batch.returns.stream import CONTAINERS, message_of, stream_camt
 from sepa_batch.returns.xmlsafe import Element, local, parse_xml
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -38,6 +39,7 @@ MESSAGES: dict[str, tuple[str, Parser]] = {
     camt052.MESSAGE: ("camt.052", camt052.parse),
 }
 
+_NAMESPACE = re.compile(rb'xmlns(?::\w+)?="([^"]*(?:camt)\.\d{3}[^"]*)"')
 _VERSION = re.compile(r"(?P<name>[a-z]{4}\.\d{3})\.(?P<version>\d{3}\.\d{2}(?:\.[a-z]{2}\.\d{2})?)")
 
 
@@ -86,11 +88,25 @@ def parse_bytes(
 
 
 def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedFile:
-    """Parse the bank file at ``path``; its size is checked before it is read."""
+    """Parse the bank file at ``path``; its size is checked before it is read.
+
+    camt files are read entry by entry (:mod:`sepa_batch.returns.stream`), so a large
+    statement does not need its whole tree in memory; the rest is parsed in memory.
+    """
     path = Path(path)
     size = path.stat().st_size
     if size > max_bytes:
         raise RefusedFile(f"{path}: file is {size} bytes, more than the {max_bytes} allowed")
+    if message_of(path) in CONTAINERS:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+        namespace = _NAMESPACE.search(head)
+        name = MESSAGES[message_of(path)][0]
+        return stream_camt(
+            path,
+            format=message_format(name, namespace and namespace.group(1).decode()),
+            source=str(path),
+        )
     with path.open("rb") as handle:
         data = handle.read(max_bytes + 1)
     return parse_bytes(data, max_bytes=max_bytes, source=str(path))

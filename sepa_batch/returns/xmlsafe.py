@@ -31,7 +31,7 @@ Element = etree._Element  # the type of a parsed element, for annotations
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _AMOUNT = re.compile(r"^\d{1,18}(\.\d+)?$")
 
 
@@ -47,6 +47,20 @@ def _parser() -> etree.XMLParser:
     )
 
 
+def check_start(data: bytes, source: str) -> bytes:
+    """The document without its byte-order mark and leading white space; refuses an empty
+    file or one that does not start like XML. UTF-16 files are kept whole (rare, allowed by
+    XML; their DOCTYPE check follows parsing)."""
+    if data.startswith(_UTF16_BOMS):
+        return data
+    body = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
+    if not body:
+        raise RefusedFile(f"{source}: file is empty")
+    if not body.startswith(b"<"):
+        raise RefusedFile(f"{source}: not an XML document (it does not start with '<')")
+    return body
+
+
 def parse_xml(data: bytes, *, max_bytes: int, source: str) -> Element:
     """Parse ``data`` safely and return the root element, or raise :class:`RefusedFile`.
 
@@ -56,15 +70,8 @@ def parse_xml(data: bytes, *, max_bytes: int, source: str) -> Element:
     """
     if len(data) > max_bytes:
         raise RefusedFile(f"{source}: file is {len(data)} bytes, more than the {max_bytes} allowed")
-    if data.startswith(_UTF16_BOMS):  # rare, allowed by XML; the DOCTYPE check follows parsing
-        body = data
-    else:
-        body = data.removeprefix(_UTF8_BOM).lstrip(b" \t\r\n")
-        if not body:
-            raise RefusedFile(f"{source}: file is empty")
-        if not body.startswith(b"<"):
-            raise RefusedFile(f"{source}: not an XML document (it does not start with '<')")
-    if _DOCTYPE.search(body):
+    body = check_start(data, source)
+    if DOCTYPE.search(body):
         raise RefusedFile(
             f"{source}: refused: the file declares a DOCTYPE or entities "
             "(DTDs and entities are never processed in bank files)"
@@ -83,8 +90,8 @@ def parse_xml(data: bytes, *, max_bytes: int, source: str) -> Element:
 
 
 def local(el: Element) -> str:
-    """The element's name without its namespace."""
-    return etree.QName(el).localname
+    """The element's name without its namespace (``{urn:x}Ntry`` → ``Ntry``)."""
+    return el.tag.rpartition("}")[2]
 
 
 def children(el: Element | None, name: str) -> list[Element]:

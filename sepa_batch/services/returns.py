@@ -3,9 +3,17 @@
 One file is applied in one transaction, all or nothing (PRODUCT §5). A file is applied once
 (its SHA-256 is unique in ``return_files``) and so is a return (its end-to-end id and kind are
 unique in ``applied_returns``), also when two imports run at once: the ``returns`` job lock
-serialises them and the unique keys catch whatever gets past it. Items that match nothing are
-stored for review. A file that cannot be read safely changes nothing and, from the inbox, is
-moved to ``failed/`` with a ``.error.txt`` beside it.
+serialises them and the unique keys catch whatever gets past it (the file is then applied
+again, and finds those returns applied). Items that match nothing are stored for review. A file
+that cannot be read safely changes nothing and, from the inbox, is moved to ``failed/`` with a
+``.error.txt`` beside it.
+
+Items are applied in the file's order, by chunks: the lines of a chunk are read with one query,
+the unpaid workflow (``services.unpaid.UnpaidBatch``, the one ``unpay`` uses) decides item by
+item, and the chunk's changes are written with a few set-based statements. An item whose line,
+customer or mandate an earlier item of the chunk changed is matched again once that item is
+written, so every item sees what the items before it did; a bank credit or a rejected batch
+waits for everything before it to be written.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,9 +43,9 @@ from sepa_batch.db.session import Database, lock_job
 from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.errors import RefusedFile, SepaBatchError
 from sepa_batch.money import format_amount
-from sepa_batch.returns import ParsedFile, ReturnItem, parse_bytes
+from sepa_batch.returns import ParsedFile, ReturnItem, parse_file
 from sepa_batch.services import settlement
-from sepa_batch.services.unpaid import UnpayOptions, apply_unpaid, reschedule
+from sepa_batch.services.unpaid import IN_CHUNK, UnpaidBatch, UnpaidCase, UnpayOptions, load_cases
 
 UNPAID_KINDS = frozenset({"reject", "return", "refund"})
 COLLECTED = (Status.SUBMITTED, Status.PAID)
@@ -70,15 +78,17 @@ class FileOutcome:
         }
 
 
-def _read(path: Path, config: Config) -> tuple[bytes, ParsedFile]:
-    size = path.stat().st_size
-    if size > config.max_return_file_bytes:
-        raise RefusedFile(
-            f"{path.name}: {size} bytes, over the limit of "
-            f"{config.max_return_file_bytes} (returns.max_file_bytes)"
-        )
-    data = path.read_bytes()
-    parsed = parse_bytes(data, max_bytes=config.max_return_file_bytes, source=path.name)
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _read(path: Path, config: Config) -> tuple[str, ParsedFile]:
+    """(content hash, parsed file); camt files are read entry by entry, in bounded memory."""
+    parsed = parse_file(path, max_bytes=config.max_return_file_bytes)
     accounts = {item.account_iban for item in parsed.items if item.account_iban}
     foreign = accounts - {config.creditor.iban}
     if foreign and not accounts & {config.creditor.iban}:
@@ -87,110 +97,261 @@ def _read(path: Path, config: Config) -> tuple[bytes, ParsedFile]:
             f"{', '.join(sorted('…' + a[-4:] for a in foreign))}, not for the "
             f"creditor's account …{config.creditor.iban[-4:]}"
         )
-    return data, parsed
+    return _sha256(path), parsed
 
 
-def _guard(session: Session, key: str, kind: str) -> bool:
-    """Claim (key, kind) for good; False when it was applied before."""
-    try:
-        with session.begin_nested():
-            session.add(AppliedReturn(end_to_end_id=key, kind=kind))
-    except IntegrityError:
-        return False
-    return True
+#: Items planned and written together: their lines are read with one query, their changes
+#: written with a few statements.
+CHUNK = 500
 
 
-def _match_line(session: Session, config: Config, item: ReturnItem) -> LedgerLine | None:
-    """By end-to-end id; else by mandate id + amount, collected within the date window."""
-    if item.end_to_end_id:
-        line = session.execute(
-            select(LedgerLine)
-            .where(LedgerLine.end_to_end_id == item.end_to_end_id)
-            .with_for_update()
-        ).scalar_one_or_none()
-        if line is not None:
-            return line
-    if not (item.mandate_id and item.amount_cents):
-        return None
-    query = (
-        select(LedgerLine)
-        .join(Mandate, Mandate.id == LedgerLine.mandate_id)
-        .where(
-            Mandate.reference == item.mandate_id,
-            LedgerLine.amount_cents == item.amount_cents,
-            LedgerLine.kind == LineKind.PAYMENT,
-            LedgerLine.status.in_(COLLECTED),
+class _Claims:
+    """The guards of the file's returns (``applied_returns``): looked up by chunk, claimed in
+    memory, written with the chunk. The table's primary key remains the backstop."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.known: set[str] = set()  # keys looked up
+        self.taken: set[tuple[str, str]] = set()
+        self.new: list[dict] = []
+
+    def look_up(self, keys: set[str]) -> None:
+        wanted = sorted(keys - self.known)
+        for start in range(0, len(wanted), IN_CHUNK):
+            part = wanted[start : start + IN_CHUNK]
+            rows = self.session.execute(
+                select(AppliedReturn.end_to_end_id, AppliedReturn.kind).where(
+                    AppliedReturn.end_to_end_id.in_(part)
+                )
+            )
+            self.taken.update((key, kind) for key, kind in rows)
+        self.known.update(wanted)
+
+    def claim(self, key: str, kind: str) -> bool:
+        """Claim (key, kind) for good; False when it was applied before."""
+        self.look_up({key})
+        if (key, kind) in self.taken:
+            return False
+        self.taken.add((key, kind))
+        self.new.append({"end_to_end_id": key, "kind": kind})
+        return True
+
+    def write(self) -> None:
+        if self.new:
+            self.session.execute(insert(AppliedReturn.__table__), self.new)
+        self.known.clear()
+        self.taken.clear()
+        self.new = []
+
+
+def _one_at_a_time(item: ReturnItem) -> bool:
+    """A bank credit or a whole batch / file rejected reads what the items before it did."""
+    return item.kind == "credit" or (item.kind == "reject" and item.level != "transaction")
+
+
+def _by_end_to_end_id(item: ReturnItem) -> bool:
+    return item.kind != "accepted" and item.level == "transaction" and bool(item.end_to_end_id)
+
+
+class _Application:
+    """One file applied item after item, in its order; the transactions' unpaid workflows are
+    planned by chunks and written together, with the items' records and guards."""
+
+    def __init__(
+        self, session: Session, config: Config, file_id: int, today: date, result: FileOutcome
+    ):
+        self.session = session
+        self.config = config
+        self.file_id = file_id
+        self.result = result
+        self.unpaid = UnpaidBatch(session, config, today)
+        self.claims = _Claims(session)
+        self.records: list[dict] = []
+
+    def apply(self, items: tuple[ReturnItem, ...]) -> None:
+        chunk: list[ReturnItem] = []
+        for item in items:
+            if not _one_at_a_time(item):
+                chunk.append(item)
+                if len(chunk) == CHUNK:
+                    self._chunk(chunk)
+                    chunk = []
+                continue
+            self._chunk(chunk)
+            chunk = []
+            if item.kind == "credit":
+                self._credit(item)
+            else:
+                self._group_reject(item)
+            self.write()
+        self._chunk(chunk)
+
+    def write(self) -> None:
+        self.unpaid.write()
+        self.claims.write()
+        if self.records:
+            self.session.execute(insert(ReturnItemRow.__table__), self.records)
+            self.records = []
+
+    def record(
+        self,
+        item: ReturnItem,
+        outcome: str,
+        *,
+        line_id: int | None = None,
+        batch_id: int | None = None,
+    ) -> None:
+        self.records.append(
+            {
+                "return_file_id": self.file_id,
+                "kind": item.kind,
+                "level": item.level,
+                "end_to_end_id": item.end_to_end_id,
+                "original_message_id": item.original_message_id,
+                "original_pmtinf_id": item.original_payment_information_id,
+                "mandate_ref": item.mandate_id,
+                "amount_cents": item.amount_cents,
+                "charges_cents": item.charges_cents,
+                "reason_code": item.reason_code,
+                "reason_text": item.reason_text,
+                "booking_date": item.booking_date,
+                "outcome": outcome,
+                "line_id": line_id,
+                "batch_id": batch_id,
+            }
         )
-    )
-    if item.booking_date:
-        window = timedelta(days=config.match_window_days)
-        query = query.where(
-            LedgerLine.collection_date >= item.booking_date - window,
-            LedgerLine.collection_date <= item.booking_date,
+
+    def _unmatched(self, item: ReturnItem, described: dict | None = None) -> None:
+        self.record(item, "unmatched")
+        self.result.unmatched += 1
+        if described is not None:
+            self.result.unmatched_items.append(described)
+
+    # --- transactions, by chunks ------------------------------------------------------------
+    def _chunk(self, items: list[ReturnItem]) -> None:
+        """Items of transactions (and acceptances): their lines read at once by end-to-end id;
+        a line whose customer or mandate an earlier item of the chunk changed is read again,
+        once that item is written."""
+        if not items:
+            return
+        wanted = {item.end_to_end_id for item in items if _by_end_to_end_id(item)}
+        cases = {}
+        for keys in _slices(sorted(wanted)):
+            cases.update(
+                (case.end_to_end_id, case)
+                for case in load_cases(self.session, LedgerLine.end_to_end_id.in_(keys))
+            )
+        self.claims.look_up(wanted)
+        changed: set[tuple[str, int]] = set()
+        for item in items:
+            if item.kind == "accepted":
+                self.record(item, "recorded")
+                self.result.recorded += 1
+            elif item.level != "transaction":
+                self._unmatched(item)
+            else:
+                case = cases.get(item.end_to_end_id) if item.end_to_end_id else None
+                if case is None or case.keys & changed:
+                    case = self._match_now(item, by_end_to_end_id=case is not None)
+                if case is None:
+                    self._unmatched(
+                        item,
+                        {
+                            "end_to_end_id": item.end_to_end_id,
+                            "mandate_id": item.mandate_id,
+                            "kind": item.kind,
+                        },
+                    )
+                    continue
+                changed |= case.keys
+                self._transaction(item, case)
+        self.write()
+
+    def _match_now(self, item: ReturnItem, *, by_end_to_end_id: bool) -> UnpaidCase | None:
+        """The item's line as it is now: by end-to-end id; else by mandate id + amount,
+        collected within the date window (the only such line)."""
+        if not by_end_to_end_id and not (item.mandate_id and item.amount_cents):
+            return None
+        self.unpaid.write()
+        if by_end_to_end_id:
+            found = load_cases(self.session, LedgerLine.end_to_end_id == item.end_to_end_id)
+            if found:
+                return found[0]
+            if not (item.mandate_id and item.amount_cents):
+                return None
+        query = (
+            select(LedgerLine.id)
+            .join(Mandate, Mandate.id == LedgerLine.mandate_id)
+            .where(
+                Mandate.reference == item.mandate_id,
+                LedgerLine.amount_cents == item.amount_cents,
+                LedgerLine.kind == LineKind.PAYMENT,
+                LedgerLine.status.in_(COLLECTED),
+            )
         )
-    candidates = list(session.execute(query.with_for_update()).scalars())
-    return candidates[0] if len(candidates) == 1 else None
+        if item.booking_date:
+            window = timedelta(days=self.config.match_window_days)
+            query = query.where(
+                LedgerLine.collection_date >= item.booking_date - window,
+                LedgerLine.collection_date <= item.booking_date,
+            )
+        candidates = list(self.session.execute(query.with_for_update()).scalars())
+        if len(candidates) != 1:
+            return None
+        return load_cases(self.session, LedgerLine.id == candidates[0])[0]
+
+    def _transaction(self, item: ReturnItem, case: UnpaidCase) -> None:
+        key = case.end_to_end_id or f"line:{case.line_id}"
+        if not self.claims.claim(key, item.kind) or case.status not in COLLECTED:
+            self.record(item, "duplicate", line_id=case.line_id)
+            self.result.duplicates += 1
+            return
+        if item.kind == "reversal":  # creditor-initiated: the back office decides
+            self.unpaid.flag_for_review(case)
+            self.record(item, "review", line_id=case.line_id)
+            self.result.recorded += 1
+            return
+        outcome = self.unpaid.unpaid(case, UnpayOptions(reason_code=item.reason_code))
+        batch_id = None if outcome.rescheduled else case.batch_id
+        self.record(item, "applied", line_id=case.line_id, batch_id=batch_id)
+        self.result.applied += 1
+
+    # --- one at a time ------------------------------------------------------------------------
+    def _credit(self, item: ReturnItem) -> None:
+        self.write()  # the batch's expected credit counts the lines as the items left them
+        batch_id = settlement.record_batch_credit(self.session, self.config, item, self.file_id)
+        self.record(item, "applied" if batch_id else "unmatched", batch_id=batch_id)
+        if batch_id:
+            self.result.applied += 1
+        else:
+            self.result.unmatched += 1
+
+    def _group_reject(self, item: ReturnItem) -> None:
+        """A whole file or PmtInf rejected is not a customer unpaid: back to SCHEDULED, no
+        fee."""
+        self.write()
+        batches = _batches_rejected(self.session, item)
+        ident = item.original_payment_information_id or item.original_message_id
+        if not batches:
+            self._unmatched(item, {"level": item.level, "id": ident, "kind": item.kind})
+            return
+        if not self.claims.claim(f"{item.level}:{ident}", item.kind):
+            self.record(item, "duplicate", batch_id=batches[0].id)
+            self.result.duplicates += 1
+            return
+        for batch in batches:
+            batch.rejected_reason = item.reason_code or "RJCT"
+            for case in load_cases(
+                self.session, LedgerLine.batch_id == batch.id, LedgerLine.status == Status.SUBMITTED
+            ):
+                self.unpaid.reschedule(case, item.reason_code)
+            self.unpaid.write()
+            self.record(item, "applied", batch_id=batch.id)
+        self.result.applied += 1
 
 
-def _record(
-    session: Session,
-    file_id: int,
-    item: ReturnItem,
-    outcome: str,
-    *,
-    line_id: int | None = None,
-    batch_id: int | None = None,
-) -> None:
-    session.add(
-        ReturnItemRow(
-            return_file_id=file_id,
-            kind=item.kind,
-            level=item.level,
-            end_to_end_id=item.end_to_end_id,
-            original_message_id=item.original_message_id,
-            original_pmtinf_id=item.original_payment_information_id,
-            mandate_ref=item.mandate_id,
-            amount_cents=item.amount_cents,
-            charges_cents=item.charges_cents,
-            reason_code=item.reason_code,
-            reason_text=item.reason_text,
-            booking_date=item.booking_date,
-            outcome=outcome,
-            line_id=line_id,
-            batch_id=batch_id,
-        )
-    )
-
-
-def _apply_transaction(
-    session: Session,
-    config: Config,
-    file_id: int,
-    item: ReturnItem,
-    today: date,
-    result: FileOutcome,
-) -> None:
-    line = _match_line(session, config, item)
-    if line is None:
-        _record(session, file_id, item, "unmatched")
-        result.unmatched += 1
-        result.unmatched_items.append(
-            {"end_to_end_id": item.end_to_end_id, "mandate_id": item.mandate_id, "kind": item.kind}
-        )
-        return
-    key = line.end_to_end_id or f"line:{line.id}"
-    if not _guard(session, key, item.kind) or line.status not in COLLECTED:
-        _record(session, file_id, item, "duplicate", line_id=line.id)
-        result.duplicates += 1
-        return
-    if item.kind == "reversal":  # creditor-initiated: the back office decides
-        line.needs_review = True
-        _record(session, file_id, item, "review", line_id=line.id)
-        result.recorded += 1
-        return
-    apply_unpaid(session, config, line, today, UnpayOptions(reason_code=item.reason_code))
-    _record(session, file_id, item, "applied", line_id=line.id, batch_id=line.batch_id)
-    result.applied += 1
+def _slices(values: list) -> list[list]:
+    return [values[start : start + IN_CHUNK] for start in range(0, len(values), IN_CHUNK)]
 
 
 def _batches_rejected(session: Session, item: ReturnItem) -> list[PaymentBatch]:
@@ -213,66 +374,23 @@ def _batches_rejected(session: Session, item: ReturnItem) -> list[PaymentBatch]:
     return []
 
 
-def _apply_group_reject(
-    session: Session, file_id: int, item: ReturnItem, result: FileOutcome
-) -> None:
-    """A whole file or PmtInf rejected is not a customer unpaid: back to SCHEDULED, no fee."""
-    batches = _batches_rejected(session, item)
-    ident = item.original_payment_information_id or item.original_message_id
-    if not batches:
-        _record(session, file_id, item, "unmatched")
-        result.unmatched += 1
-        result.unmatched_items.append({"level": item.level, "id": ident, "kind": item.kind})
-        return
-    if not _guard(session, f"{item.level}:{ident}", item.kind):
-        _record(session, file_id, item, "duplicate", batch_id=batches[0].id)
-        result.duplicates += 1
-        return
-    for batch in batches:
-        batch.rejected_reason = item.reason_code or "RJCT"
-        lines = session.execute(
-            select(LedgerLine)
-            .where(LedgerLine.batch_id == batch.id, LedgerLine.status == Status.SUBMITTED)
-            .with_for_update()
-        ).scalars()
-        for line in lines:
-            reschedule(session, line, item.reason_code)
-        _record(session, file_id, item, "applied", batch_id=batch.id)
-    result.applied += 1
-
-
-def _apply_item(
-    session: Session,
-    config: Config,
-    file_id: int,
-    item: ReturnItem,
-    today: date,
-    result: FileOutcome,
-) -> None:
-    if item.kind == "credit":
-        batch_id = settlement.record_batch_credit(session, config, item, file_id)
-        _record(session, file_id, item, "applied" if batch_id else "unmatched", batch_id=batch_id)
-        if batch_id:
-            result.applied += 1
-        else:
-            result.unmatched += 1
-    elif item.kind == "accepted":
-        _record(session, file_id, item, "recorded")
-        result.recorded += 1
-    elif item.level == "transaction":
-        _apply_transaction(session, config, file_id, item, today, result)
-    elif item.kind == "reject":
-        _apply_group_reject(session, file_id, item, result)
-    else:
-        _record(session, file_id, item, "unmatched")
-        result.unmatched += 1
-
-
 def apply_file(db: Database, config: Config, path: Path, today: date) -> FileOutcome:
-    """Parse, match and apply one file in one transaction. Raises RefusedFile unread."""
-    data, parsed = _read(path, config)
+    """Parse, match and apply one file in one transaction. Raises RefusedFile unread.
+
+    Should another import apply one of its returns at the same time (the job lock makes that
+    near impossible), the unique keys abort this attempt; the file is applied once more, and
+    what the other import applied is then a duplicate."""
+    digest, parsed = _read(path, config)
+    try:
+        return _apply_parsed(db, config, path, digest, parsed, today)
+    except IntegrityError:
+        return _apply_parsed(db, config, path, digest, parsed, today)
+
+
+def _apply_parsed(
+    db: Database, config: Config, path: Path, digest: str, parsed: ParsedFile, today: date
+) -> FileOutcome:
     result = FileOutcome(str(path), parsed.format, parsed.message_id)
-    digest = hashlib.sha256(data).hexdigest()
     with db.transaction() as session:
         lock_job(session, "returns")
         seen = session.execute(
@@ -290,8 +408,9 @@ def apply_file(db: Database, config: Config, path: Path, today: date) -> FileOut
         )
         session.add(record)
         session.flush()
-        for item in parsed.items:
-            _apply_item(session, config, record.id, item, today, result)
+        application = _Application(session, config, record.id, today, result)
+        application.apply(parsed.items)
+        application.write()
     return result
 
 
