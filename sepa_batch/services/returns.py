@@ -387,6 +387,16 @@ def apply_file(db: Database, config: Config, path: Path, today: date) -> FileOut
         return _apply_parsed(db, config, path, digest, parsed, today)
 
 
+def transactions_first(items: tuple[ReturnItem, ...]) -> list[ReturnItem]:
+    """Transaction-level items before file- and batch-level ones, each in file order.
+
+    A status report that rejects a whole PmtInf often lists its transactions too, each with its
+    own reason: those are customer unpaids and go through the policy first; the block-level
+    reject then sends back to the next collection only the lines still in flight.
+    """
+    return sorted(items, key=lambda item: item.level != "transaction")
+
+
 def _apply_parsed(
     db: Database, config: Config, path: Path, digest: str, parsed: ParsedFile, today: date
 ) -> FileOutcome:
@@ -409,7 +419,7 @@ def _apply_parsed(
         session.add(record)
         session.flush()
         application = _Application(session, config, record.id, today, result)
-        application.apply(parsed.items)
+        application.apply(transactions_first(parsed.items))
         application.write()
     return result
 

@@ -235,3 +235,24 @@ def test_unmatched_items_are_kept_for_review(collected):
         "42.00",
         "AM04",
     )
+
+
+def test_a_block_rejected_with_its_transactions_listed_is_a_customer_unpaid(collected):
+    """The bank rejects the whole 6 July block and lists its only transaction, AM04: the
+    transaction's reason wins; the block-level reject has nothing left to send back."""
+    run, db, message_id, tmp_path = collected
+    line = first_line(db, "C009")
+    block = f"{message_id}-002"
+    path = tmp_path / "pain002-block.xml"
+    path.write_bytes(
+        pain002(
+            "PSR-B",
+            message_id,
+            batch_rejects=[(block, "AM04")],
+            rejects=[(block, line.end_to_end_id, 3000, "AM04")],
+        )
+    )
+    run.json("returns", "import", path, "--as-of", "2010-07-04")
+    c009 = lines_of(db, "C009")
+    assert (c009[0].status, c009[0].reason_code) == ("UNPAID", "AM04")
+    assert [again.amount_cents for again in c009[1:]] == [1000, -3000, 4000]
