@@ -97,16 +97,13 @@ def parse_file(path: str | Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Parse
     size = path.stat().st_size
     if size > max_bytes:
         raise RefusedFile(f"{path}: file is {size} bytes, more than the {max_bytes} allowed")
-    if message_of(path) in CONTAINERS:
+    message = message_of(path)
+    if message in CONTAINERS:
         with path.open("rb") as handle:
-            head = handle.read(4096)
-        namespace = _NAMESPACE.search(head)
-        name = MESSAGES[message_of(path)][0]
-        return stream_camt(
-            path,
-            format=message_format(name, namespace and namespace.group(1).decode()),
-            source=str(path),
-        )
+            namespace = _NAMESPACE.search(handle.read(4096))
+        name = MESSAGES[message][0]
+        found = namespace.group(1).decode() if namespace else None
+        return stream_camt(path, format=message_format(name, found), source=str(path))
     with path.open("rb") as handle:
         data = handle.read(max_bytes + 1)
     return parse_bytes(data, max_bytes=max_bytes, source=str(path))

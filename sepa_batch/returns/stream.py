@@ -39,16 +39,23 @@ def _scan(path: Path, source: str) -> None:
             tail = chunk[-16:]
 
 
-def message_of(path: Path) -> str | None:
-    """The local name of the message element (the root's first child), read from the start."""
-    context = etree.iterparse(
+def _iterparse(path: Path, event: str) -> etree.iterparse:
+    """lxml's incremental parser with the hardened settings: no entities, DTD or network."""
+    return etree.iterparse(
         str(path),
-        events=("start",),
+        events=(event,),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
     )
+
+
+def message_of(path: Path) -> str | None:
+    """The local name of the message element (the root's first child), read from the start."""
+    context = _iterparse(path, "start")
     depth = 0
     try:
         for _, element in context:
@@ -65,16 +72,7 @@ def stream_camt(path: Path, *, format: str, source: str) -> ParsedFile:
     _scan(path, source)
     items: list[ReturnItem] = []
     message_id = iban = None
-    context = etree.iterparse(
-        str(path),
-        events=("end",),
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = _iterparse(path, "end")
     try:
         for _, element in context:
             name = local(element)
