@@ -14,9 +14,8 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch.db.schema import Customer, LedgerLine
-from sepa_batch.domain.ledger import OPEN
-from sepa_batch.domain.model import LineKind
 from sepa_batch.reports.model import Column, Report, sum_columns
+from sepa_batch.services.ledger import overdue_on
 
 #: (column key, title, most days overdue in the bucket; None: no limit)
 BUCKETS = (
@@ -60,11 +59,7 @@ def rows(session: Session, day: date) -> list[dict]:
             *_bucket_sums(day),
         )
         .join(LedgerLine, LedgerLine.customer_id == Customer.id)
-        .where(
-            LedgerLine.kind == LineKind.PAYMENT,
-            LedgerLine.status == OPEN,
-            LedgerLine.due_date < day,
-        )
+        .where(*overdue_on(day))
         .group_by(Customer.code, Customer.name)
         .order_by(Customer.code)
     )

@@ -39,6 +39,7 @@ from sepa_batch.domain.unpaid import fit_label
 from sepa_batch.errors import InvalidInput, SepaBatchError
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import article_by_code
+from sepa_batch.services.ledger import open_overdue_lines
 from sepa_batch.services.sales import sale_line
 
 
@@ -79,21 +80,6 @@ class DunningRun:
 # --- the cycle --------------------------------------------------------------------------------
 
 
-def _overdue_lines(session: Session, customer_id: int, day: date) -> list[LedgerLine]:
-    """Open instalments due before ``day``, oldest first."""
-    query = (
-        select(LedgerLine)
-        .where(
-            LedgerLine.customer_id == customer_id,
-            LedgerLine.kind == LineKind.PAYMENT,
-            LedgerLine.status == OPEN,
-            LedgerLine.due_date < day,
-        )
-        .order_by(LedgerLine.due_date, LedgerLine.id)
-    )
-    return list(session.execute(query).scalars())
-
-
 def _has_open_representation(session: Session, customer_id: int) -> bool:
     query = select(LedgerLine.id).where(
         LedgerLine.customer_id == customer_id,
@@ -106,7 +92,7 @@ def _has_open_representation(session: Session, customer_id: int) -> bool:
 
 def cycle_is_over(session: Session, customer_id: int, day: date) -> bool:
     """Nothing overdue on ``day`` and no re-presentation waiting to be paid or collected."""
-    return not _overdue_lines(session, customer_id, day) and not _has_open_representation(
+    return not open_overdue_lines(session, customer_id, day) and not _has_open_representation(
         session, customer_id
     )
 
@@ -276,7 +262,7 @@ def run_dunning(db: Database, config: Config, day: date) -> DunningRun:
             .order_by(Customer.code)
         ).scalars()
         for customer in list(customers):
-            overdue = _overdue_lines(session, customer.id, day)
+            overdue = open_overdue_lines(session, customer.id, day)
             if not overdue:
                 if not _has_open_representation(session, customer.id) and _close(session, customer):
                     result.closed.append(customer.code)

@@ -110,15 +110,23 @@ def access(db: Database, customer_code: str, day: date) -> Access:
     )
 
 
+def overdue_on(day: date) -> tuple:
+    """SQL conditions for a payment line overdue on ``day``: still open and due before it —
+    the rule of :mod:`sepa_batch.domain.ledger`, for set-based queries."""
+    return (
+        LedgerLine.kind == LineKind.PAYMENT,
+        LedgerLine.status == OPEN,
+        LedgerLine.due_date < day,
+    )
+
+
 def open_overdue_lines(session: Session, customer_id: int, day: date) -> list[LedgerLine]:
     """The customer's instalments overdue on ``day``, oldest first."""
     return _overdue_lines(session, day, customer_id)
 
 
 def _overdue_lines(session: Session, day: date, customer_id: int | None = None):
-    query = select(LedgerLine).where(
-        LedgerLine.kind == LineKind.PAYMENT, LedgerLine.status == OPEN, LedgerLine.due_date < day
-    )
+    query = select(LedgerLine).where(*overdue_on(day))
     if customer_id is not None:
         query = query.where(LedgerLine.customer_id == customer_id)
     return list(session.execute(query.order_by(LedgerLine.due_date, LedgerLine.id)).scalars())
@@ -151,11 +159,7 @@ def blocked_customers(db: Database, day: date) -> list[BlockedCustomer]:
                 func.min(LedgerLine.due_date),
             )
             .join(LedgerLine, LedgerLine.customer_id == Customer.id)
-            .where(
-                LedgerLine.kind == LineKind.PAYMENT,
-                LedgerLine.status == OPEN,
-                LedgerLine.due_date < day,
-            )
+            .where(*overdue_on(day))
             .group_by(Customer.code, Customer.name)
             .order_by(Customer.code)
         ).all()
