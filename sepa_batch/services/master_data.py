@@ -39,6 +39,8 @@ CUSTOMER_COLUMNS = [
     "mandate_id",
     "mandate_signed_on",
 ]
+#: Optional column: RCUR (a recurrent mandate, the default) or OOFF (a one-off mandate).
+MANDATE_TYPES = ("RCUR", "OOFF")
 ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
 
 
@@ -101,9 +103,12 @@ def _check_customer_row(
         "town": row["town"],
         "country": country,
     }
+    mandate_type = (row.get("mandate_type") or "RCUR").upper()
+    if mandate_type not in MANDATE_TYPES:
+        problem("mandate_type", f"{row['mandate_type']!r} is not RCUR or OOFF")
     if not row["mandate_id"]:
         return customer, None
-    mandate: dict = {"reference": row["mandate_id"], "bic": None}
+    mandate: dict = {"reference": row["mandate_id"], "bic": None, "one_off": mandate_type == "OOFF"}
     try:
         mandate["iban"] = valid_iban(row["iban"], record)
     except InvalidInput as exc:
@@ -271,8 +276,10 @@ def update_mandate(
                 "mandate",
                 f"mandate {mandate.reference} is revoked; a new mandate must be signed",
             )
-        old_iban = IBAN(mandate.iban)
-        if new_iban.compact != old_iban.compact:
+        old_iban = IBAN(mandate.iban, allow_invalid=True)  # a wrong IBAN is being corrected
+        if new_iban.compact != old_iban.compact and not old_iban.is_valid:
+            mandate.iban = new_iban.compact  # never presented: a correction, not an amendment
+        elif new_iban.compact != old_iban.compact:
             same_bank = new_iban.bank_code == old_iban.bank_code and (
                 new_iban.country_code == old_iban.country_code
             )

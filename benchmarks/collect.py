@@ -1,0 +1,367 @@
+"""Benchmark of the monthly collection: N due instalments → pain.008 files, with sepaxml beside it.
+
+    .venv/bin/python benchmarks/collect.py --instalments 100000
+    .venv/bin/python benchmarks/collect.py --instalments 1000000 --skip-sepaxml
+
+1. builds a fresh SQLite database (in a temporary folder, or ``--dir``) holding N due
+   direct-debit instalments on N distinct customers and mandates — bulk Core inserts of dict
+   lists, in a child process so that building does not count in the peak memory;
+2. times the whole ``collect_due`` (select, decide, mark submitted, write, validate against
+   the XSD, commit, publish) and reports wall time, peak RSS and transactions per second;
+3. for the same payments (the first ``--sepaxml-cap`` of them, 100 000 by default: sepaxml's
+   ``validate=True`` runs the pure-Python ``xmlschema`` and takes minutes beyond that), times
+   our writer + streaming XSD validation, then sepaxml's build + ``export(validate=False)``
+   and build + ``export(validate=True)``.
+
+The data look like a club federation's month: 90 % recurring mandates (RCUR), 10 % new ones
+(FRST), 5 % re-presentations due earlier in the month (a second collection date), debtors in
+FR, DE, BE, NL, ES, IT and CH (CH debtors carry their address), names with accents, half the
+mandates without a BIC. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from sepa_batch import config as config_module
+from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PaymentBatch
+from sepa_batch.db.session import Database
+from sepa_batch.sepa import pain008, xsd
+from sepa_batch.services import collection
+
+TODAY = date(2026, 12, 1)
+CREATED_AT = datetime(2026, 12, 1, 6, 0, 0)
+CHUNK = 50_000
+
+FIRST = ["Élodie", "François", "Jürgen", "Maëlle", "Sören", "Chloé", "Théo", "Zoë", "Ana", "Ueli"]
+LAST = ["Martin", "Lefèvre", "Weiß", "Van den Broeck", "Groß-Bäcker", "N'Guyen", "Dubois-Müller",
+        "Núñez", "Zürcher", "Garçon & Fils"]  # fmt: skip
+# (country, share in 100, BBAN maker from a serial number, BIC or None, town)
+COUNTRIES = [
+    ("FR", 40, lambda n: f"3000400003{n:011d}{n % 97:02d}", "BNPAFRPP", "Lyon"),
+    ("DE", 25, lambda n: f"37040044{n:010d}", "COBADEFFXXX", "Köln"),
+    ("BE", 10, lambda n: f"539{n:07d}{n % 97 or 97:02d}", None, "Bruxelles"),
+    ("NL", 10, lambda n: f"ABNA{n:010d}", "ABNANL2A", "Amsterdam"),
+    ("ES", 5, lambda n: f"21000418{n % 100:02d}{n:010d}", None, "Madrid"),
+    ("IT", 5, lambda n: f"X0542811101{n:012d}", None, "Milano"),
+    ("CH", 5, lambda n: f"00762{n:012d}", "UBSWCHZH80A", "Zürich"),
+]
+_LETTERS = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}
+
+
+def iban(country: str, bban: str) -> str:
+    """An IBAN with correct ISO 7064 check digits."""
+    digits = "".join(_LETTERS.get(ch, ch) for ch in bban + country + "00")
+    return f"{country}{98 - int(digits) % 97:02d}{bban}"
+
+
+def _country_of(number: int):
+    slot = number % 100
+    for entry in COUNTRIES:
+        if slot < entry[1]:
+            return entry
+        slot -= entry[1]
+    raise AssertionError(number)
+
+
+def _rows(start: int, stop: int):
+    customers, mandates, lines = [], [], []
+    for n in range(start, stop):
+        code, _, bban, bic, town = _country_of(n)
+        name = f"{FIRST[n % 10]} {LAST[(n // 10) % 10]} {n}"
+        fresh = n % 10 == 3  # 10 % new mandates: FRST
+        customers.append(
+            {"id": n, "code": f"M{n:08d}", "name": name, "email": None, "street": "Hauptstrasse",
+             "building_number": str(n % 200 + 1), "postcode": f"{8000 + n % 900}", "town": town,
+             "country": code, "dunning_since": None}
+        )  # fmt: skip
+        mandates.append(
+            {"id": n, "customer_id": n, "reference": f"RUM-{n:010d}", "iban": iban(code, bban(n)),
+             "bic": bic if n % 2 else None, "status": "ACTIVE", "status_reason": None,
+             "signed_on": date(2026, 11, 2) if fresh else date(2015 + n % 10, 1 + n % 12, 1),
+             "one_off": False, "first_used": not fresh,
+             "last_presented_on": None if fresh else date(2026, 11, 5),
+             "amend_original_reference": None, "amend_original_iban": None,
+             "amend_new_bank": False}
+        )  # fmt: skip
+        represented = n % 20 == 7  # 5 % re-presentations, due earlier: a second date
+        lines.append(
+            {"id": n, "customer_id": n, "kind": "payment", "date": date(2026, 11, 1),
+             "label": "Re-presentation cotisation 11/2026" if represented
+             else "Cotisation décembre 2026",
+             "amount_cents": 3500 + (n * 37) % 5500, "article_id": None, "mode": "DIRECT_DEBIT",
+             "due_date": date(2026, 11, 20) if represented else date(2026, 12, 5),
+             "status": "SCHEDULED", "paid_on": None, "represents_id": None, "batch_id": None,
+             "mandate_id": None, "end_to_end_id": None, "collection_date": None,
+             "reason_code": None, "direct_debit_tries": 0, "presentations": 0,
+             "needs_review": False}
+        )  # fmt: skip
+    return customers, mandates, lines
+
+
+def build_database(url: str, count: int) -> None:
+    """Schema by migration, then N customers, mandates and instalments by bulk inserts."""
+    db = Database(url)
+    db.migrate()
+    with db.engine.begin() as connection:
+        for start in range(1, count + 1, CHUNK):
+            customers, mandates, lines = _rows(start, min(start + CHUNK, count + 1))
+            connection.execute(insert(Customer.__table__), customers)
+            connection.execute(insert(Mandate.__table__), mandates)
+            connection.execute(insert(LedgerLine.__table__), lines)
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    db.dispose()
+
+
+def make_config(folder: Path) -> config_module.Config:
+    """The built-in defaults, with the database and every folder inside ``folder``."""
+    lines = [f'[database]\nurl = "sqlite:///{folder / "bench.db"}"\n[folders]']
+    lines += [f'{name} = "{folder / name}"' for name in config_module.DEFAULTS["folders"]]
+    path = folder / "sepa_batch.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config_module.load(path)
+
+
+class PeakRss:
+    """Samples the resident memory of this process and its children (the writer processes)
+    every 50 ms; ``peak_mb`` is the highest sum seen, which counts shared pages once per
+    process (an upper bound). Without psutil: this process's ru_maxrss only."""
+
+    def __init__(self):
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, own_peak_rss_mb())
+
+    def _sample(self) -> None:
+        try:
+            import psutil
+        except ImportError:
+            return
+        me = psutil.Process()
+        while not self._stop.wait(0.05):
+            total = 0
+            for process in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    total += process.memory_info().rss
+            self.peak_mb = max(self.peak_mb, total / 2**20)
+
+
+def own_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_collect(config, workers: int | None, profile: str | None):
+    """The whole collect_due, timed; also when its files started and finished being written."""
+    db = Database(config.database_url)
+    config.folders.create()
+    marks = {}  # when the plan ended (the lines about to be marked), when all files were done
+    original_record, original_wait = collection._record_all, collection._Writers.wait
+
+    def record(*args, **kwargs):
+        marks["planned"] = time.perf_counter()
+        original_record(*args, **kwargs)
+
+    def wait(self, *args, **kwargs):
+        original_wait(self, *args, **kwargs)
+        marks["written"] = time.perf_counter()
+
+    collection._record_all, collection._Writers.wait = record, wait
+    profiler = cProfile.Profile() if profile else None
+    try:
+        with PeakRss() as rss:
+            started = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            result = collection.collect_due(
+                db, config, today=TODAY, created_at=CREATED_AT, workers=workers
+            )
+            wall = time.perf_counter() - started
+    finally:
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+        collection._record_all, collection._Writers.wait = original_record, original_wait
+        db.dispose()
+    planned = marks.get("planned", started + wall) - started
+    writing = marks.get("written", started + wall) - marks.get("planned", started + wall)
+    return result, wall, rss.peak_mb, planned, writing
+
+
+def sample_payments(config, limit: int) -> list[tuple[str, str, pain008.DirectDebit]]:
+    """The first ``limit`` collected payments: (sequence type, collection date, debit)."""
+    db = Database(config.database_url)
+    query = (
+        select(PaymentBatch.sequence_type, PaymentBatch.collection_date,
+               LedgerLine.end_to_end_id, LedgerLine.amount_cents, LedgerLine.label,
+               Mandate.reference, Mandate.signed_on, Mandate.iban, Mandate.bic, Customer.name)
+        .join(PaymentBatch, PaymentBatch.id == LedgerLine.batch_id)
+        .join(Mandate, Mandate.id == LedgerLine.mandate_id)
+        .join(Customer, Customer.id == LedgerLine.customer_id)
+        .order_by(PaymentBatch.sequence_type, PaymentBatch.collection_date, LedgerLine.id)
+        .limit(limit)
+    )  # fmt: skip
+    with db.reader() as session:
+        rows = session.execute(query).all()
+    db.dispose()
+    return [
+        (seq, when, pain008.DirectDebit(e2e, cents, ref, signed, name, iban_, bic, label))
+        for seq, when, e2e, cents, label, ref, signed, iban_, bic, name in rows
+    ]
+
+
+def time_ours(config, payments, folder: Path) -> float:
+    """Our streaming writer + streaming XSD validation of the same payments, in one file and
+    one process, as sepaxml does it."""
+    groups: dict[tuple, list] = {}
+    for seq, when, debit in payments:
+        groups.setdefault((seq, when), []).append(debit)
+    started = time.perf_counter()
+    blocks = [
+        (pain008.PaymentBlock(f"BENCH-{n:03d}", seq, when, len(debits),
+                              sum(d.amount_cents for d in debits)), debits)
+        for n, ((seq, when), debits) in enumerate(sorted(groups.items()), 1)
+    ]  # fmt: skip
+    header = pain008.MessageHeader(
+        "BENCH-1", CREATED_AT, len(payments), sum(d.amount_cents for _, _, d in payments)
+    )
+    path = folder / "ours.xml"
+    with path.open("wb") as out:
+        pain008.write_pain008(out, header, collection.creditor_party(config), blocks)
+    xsd.validate_file(path, pain008.DEFAULT_VERSION)
+    elapsed = time.perf_counter() - started
+    path.unlink()
+    return elapsed
+
+
+def time_sepaxml(config, payments, validate: bool) -> float:
+    """sepaxml's build (add_payment) and export, from the same payments as dicts."""
+    import xmlschema.limits
+    from sepaxml import SepaDD
+
+    # xmlschema refuses documents of more than a million elements (25 per transaction)
+    xmlschema.limits.MAX_XML_ELEMENTS = max(10**6, 40 * len(payments))
+    creditor = config.creditor
+    settings = {"name": creditor.name, "IBAN": creditor.iban, "BIC": creditor.bic,
+                "batch": True, "creditor_id": creditor.creditor_id, "currency": "EUR",
+                "instrument": "CORE"}  # fmt: skip
+    dicts = []
+    for seq, when, d in payments:
+        payment = {"name": d.debtor_name, "IBAN": d.debtor_iban, "amount": d.amount_cents,
+                   "type": seq, "collection_date": when, "mandate_id": d.mandate_id,
+                   "mandate_date": d.mandate_signed_on, "description": d.remittance,
+                   "endtoend_id": d.end_to_end_id}  # fmt: skip
+        if d.debtor_bic:
+            payment["BIC"] = d.debtor_bic
+        dicts.append(payment)
+    started = time.perf_counter()
+    sepa = SepaDD(settings, schema=pain008.DEFAULT_VERSION, clean=True)
+    for payment in dicts:
+        sepa.add_payment(payment)
+    sepa.export(validate=validate)
+    return time.perf_counter() - started
+
+
+def machine() -> str:
+    model = "?"
+    with contextlib.suppress(OSError):
+        for text in Path("/proc/cpuinfo").read_text().splitlines():
+            if text.startswith("model name"):
+                model = text.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
+            f"load average {load}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--instalments", type=int, required=True, help="due instalments (N)")
+    parser.add_argument("--dir", type=Path, default=None, help="folder (default: a temp dir)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="writer processes (default: collect_due's own choice)",
+    )
+    parser.add_argument(
+        "--sepaxml-cap",
+        type=int,
+        default=100_000,
+        help="payments given to sepaxml (and to our writer alone)",
+    )
+    parser.add_argument("--skip-sepaxml", action="store_true", help="do not run sepaxml")
+    parser.add_argument("--profile", default=None, help="write cProfile stats of collect_due")
+    args = parser.parse_args(argv)  # fmt: skip
+
+    print(machine())
+    with tempfile.TemporaryDirectory(prefix="sepa-bench-") as scratch:
+        folder = (args.dir or Path(scratch)).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        config = make_config(folder)
+        started = time.perf_counter()
+        child = multiprocessing.get_context("spawn").Process(
+            target=build_database, args=(config.database_url, args.instalments)
+        )
+        child.start()
+        child.join()
+        if child.exitcode:
+            raise SystemExit(f"building the database failed (exit {child.exitcode})")
+        print(f"built {args.instalments} instalments in {time.perf_counter() - started:.1f} s")
+
+        result, wall, rss, planned, writing = run_collect(config, args.workers, args.profile)
+        print(f"collect_due: {result.collected} collected, {len(result.skipped)} skipped, "
+              f"{len(result.files)} file(s) in {wall:.2f} s — plan {planned:.2f} s, then "
+              f"mark + write + validate {writing:.2f} s; peak RSS {rss:.0f} MB (with the "
+              f"writer processes; this process alone {own_peak_rss_mb():.0f} MB)")  # fmt: skip
+        for block in result.blocks[:8]:
+            print(f"  {block.pmtinf_id} {block.sequence_type} {block.collection_date} "
+                  f"{block.transactions} tx {block.control_sum_cents / 100:.2f} EUR")  # fmt: skip
+        figures = {"instalments": args.instalments, "wall_s": round(wall, 2),
+                   "peak_rss_mb": round(rss, 1),
+                   "tx_per_s": round(result.collected / wall) if wall else None,
+                   "sepaxml_export_s": None, "sepaxml_export_validate_s": None}  # fmt: skip
+        if not args.skip_sepaxml:
+            payments = sample_payments(config, min(args.instalments, args.sepaxml_cap))
+            ours = time_ours(config, payments, folder)
+            plain = time_sepaxml(config, payments, validate=False)
+            checked = time_sepaxml(config, payments, validate=True)
+            print(f"same {len(payments)} payments: our writer + XSD validation {ours:.2f} s "
+                  f"(one process, one file); sepaxml build + export {plain:.2f} s, with "
+                  f"validate=True {checked:.2f} s = {checked / ours:.1f}x ours")  # fmt: skip
+            if len(payments) == result.collected:
+                print(f"  collect_due's own mark + write + validate phase: {writing:.2f} s "
+                      f"= {checked / writing:.1f}x faster than sepaxml validate=True")  # fmt: skip
+            figures["sepaxml_export_s"] = round(plain, 2)
+            figures["sepaxml_export_validate_s"] = round(checked, 2)
+        sys.stdout.flush()
+        print(json.dumps(figures))
+        return figures
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Real crashes: ``collect`` in a child process that dies (``os._exit(9)``, no clean-up at all)
+at the worst moments, then the next run. Nothing is lost, nothing is collected twice, and the
+outbox ends with complete files only.
+
+The child is a small script that wraps one function of the collection with a hook that kills
+the process, then runs ``collect_due`` as the CLI would.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from collection.collect_cases import (
+    collect,
+    outbox_files,
+    partial_files,
+    read_transactions,
+    statuses,
+    subscribe,
+)
+
+from sepa_batch.sepa import xsd
+
+CHILD = """
+import os, sys
+from datetime import date, datetime
+from sepa_batch import config as config_module
+from sepa_batch.db.session import Database
+from sepa_batch.services import collection
+
+
+def die(*args, **kwargs):
+    os._exit(9)
+
+
+def then_die(original):
+    def hook(*args, **kwargs):
+        original(*args, **kwargs)
+        os._exit(9)
+    return hook
+
+
+if __name__ == "__main__":
+    config_path, where = sys.argv[1:]
+    workers = None
+    if where == "after-write":  # the file written and XSD-valid, the transaction open
+        collection.xsd.validate_file = then_die(collection.xsd.validate_file)
+    elif where == "after-commit":  # committed, not yet renamed into the outbox
+        collection._publish = die
+    elif where == "while-workers-write":  # lines marked, worker processes writing
+        collection.PARALLEL_MIN_TRANSACTIONS, workers = 1, 2
+        collection._update_mandates = die
+    config = config_module.load(config_path)
+    collection.collect_due(
+        Database(config.database_url), config, today=date(2010, 7, 1),
+        created_at=datetime(2010, 7, 1, 9, 0), workers=workers,
+    )
+    print("the collection finished: the hook never ran")
+"""
+CREATED = datetime(2010, 7, 1, 9, 0)
+MEMBERS = ("C001", "C002", "C003", "C004", "C006", "C007", "C008", "C009", "C010", "C011")
+
+
+def crash(tmp_path: Path, config, where: str) -> None:
+    script = tmp_path / "crashing_collect.py"
+    script.write_text(CHILD, encoding="utf-8")
+    child = subprocess.run(
+        [sys.executable, str(script), config.source, where],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 9, child.stdout + child.stderr
+
+
+def july_lines(db) -> list[int]:
+    return [subscribe(db, code, months=1)[0] for code in MEMBERS]
+
+
+def test_killed_after_writing_before_the_commit(club, tmp_path):
+    config, db = club
+    lines = july_lines(db)
+    crash(tmp_path, config, "after-write")
+    assert statuses(db, lines) == ["SCHEDULED"] * len(lines)  # nothing was committed
+    assert outbox_files(config) == []
+    [left] = [p for p in partial_files(config) if p.suffix == ".xml"]
+    xsd.validate_file(left, "pain.008.001.08")  # complete, but never published
+
+    result = collect(db, config, CREATED)
+    assert result.collected == len(lines)
+    [published] = outbox_files(config)
+    assert partial_files(config) == []
+    assert published.name == "SB-20100701-000001.xml"  # the crashed run's number, unused
+    xsd.validate_file(published, "pain.008.001.08")
+    end_to_end = sorted(tx.end_to_end_id for tx in read_transactions(published))
+    assert end_to_end == sorted(f"SB-L{line}-1" for line in lines)
+    assert statuses(db, lines) == ["SUBMITTED"] * len(lines)
+    assert collect(db, config, CREATED).collected == 0
+
+
+def test_killed_after_the_commit_before_the_rename(club, tmp_path):
+    config, db = club
+    lines = july_lines(db)
+    crash(tmp_path, config, "after-commit")
+    assert statuses(db, lines) == ["SUBMITTED"] * len(lines)  # committed
+    assert outbox_files(config) == []
+    [left] = partial_files(config)  # the dumps were deleted before the rename
+    content = left.read_bytes()
+
+    again = collect(db, config, datetime(2010, 7, 2, 9, 0))  # recovers first, then collects
+    assert (again.collected, again.files) == (0, [])
+    [published] = outbox_files(config)
+    assert (published.name, published.read_bytes()) == (left.name, content)
+    assert partial_files(config) == []
+    xsd.validate_file(published, "pain.008.001.08")
+    assert len(read_transactions(published)) == len(lines)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers die with their parent on Linux")
+def test_killed_while_worker_processes_write(make_club, tmp_path):
+    config, db = make_club("[bank]\nmax_transactions_per_file = 3\n")
+    lines = july_lines(db)
+    crash(tmp_path, config, "while-workers-write")
+    assert statuses(db, lines) == ["SCHEDULED"] * len(lines)
+    assert outbox_files(config) == []
+
+    result = collect(db, config, CREATED)
+    assert [f.transactions for f in result.files] == [3, 3, 3, 1]
+    assert partial_files(config) == []
+    end_to_end = [tx.end_to_end_id for p in outbox_files(config) for tx in read_transactions(p)]
+    assert sorted(end_to_end) == sorted(f"SB-L{line}-1" for line in lines)
+    assert collect(db, config, datetime(2010, 7, 2, 9, 0)).collected == 0
+    assert date(2010, 7, 5) in {b.collection_date for b in result.blocks}
