@@ -45,37 +45,18 @@ def _reason(holder: Element) -> tuple[str | None, str | None]:
     return code, (" ".join(notes) or None)
 
 
-def _group_item(group: Element, original_msg_id: str | None) -> ReturnItem | None:
-    kind = _kind(text(group, "GrpSts"))
+def _status_item(
+    element: Element, status: str, level: str, original_msg_id: str | None
+) -> ReturnItem | None:
+    """The item of a file-level (``GrpSts``) or batch-level (``PmtInfSts``) status."""
+    kind = _kind(text(element, status))
     if kind is None:
         return None
-    code, note = _reason(group)
+    pmtinf_id = text(element, "OrgnlPmtInfId") if level == "batch" else None
+    code, note = _reason(element)
     return ReturnItem(
         kind=kind,
-        level="file",
-        end_to_end_id=None,
-        original_message_id=original_msg_id,
-        original_payment_information_id=None,
-        mandate_id=None,
-        amount_cents=None,
-        currency=None,
-        reason_code=code,
-        reason_text=note,
-        booking_date=None,
-        charges_cents=None,
-        references=unique_references([original_msg_id]),
-    )
-
-
-def _batch_item(block: Element, original_msg_id: str | None) -> ReturnItem | None:
-    kind = _kind(text(block, "PmtInfSts"))
-    if kind is None:
-        return None
-    pmtinf_id = text(block, "OrgnlPmtInfId")
-    code, note = _reason(block)
-    return ReturnItem(
-        kind=kind,
-        level="batch",
+        level=level,
         end_to_end_id=None,
         original_message_id=original_msg_id,
         original_payment_information_id=pmtinf_id,
@@ -138,10 +119,10 @@ def parse(message: Element, *, format: str, source: str) -> ParsedFile:
     group = child(message, "OrgnlGrpInfAndSts")
     original_msg_id = text(group, "OrgnlMsgId")
     items: list[ReturnItem] = []
-    if group is not None and (item := _group_item(group, original_msg_id)):
+    if group is not None and (item := _status_item(group, "GrpSts", "file", original_msg_id)):
         items.append(item)
     for block in children(message, "OrgnlPmtInfAndSts"):
-        if item := _batch_item(block, original_msg_id):
+        if item := _status_item(block, "PmtInfSts", "batch", original_msg_id):
             items.append(item)
         pmtinf_id = text(block, "OrgnlPmtInfId")
         for tx in children(block, "TxInfAndSts"):
