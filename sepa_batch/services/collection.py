@@ -739,6 +739,8 @@ def _writer_started(parent_pid: int, written) -> None:
     so that no orphan goes on writing a partial file after a crash; count into ``written``."""
     global _written
     _written = written
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(10)  # the collection itself (plan, marks) is the critical path: it goes first
     with contextlib.suppress(OSError, AttributeError):  # not Linux: checked between chunks
         ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != parent_pid:  # the collection died before prctl took effect
