@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from sepa_batch import config as config_module
 from sepa_batch.bank.simulator import simulate
-from sepa_batch.cli.tables import ledger_table
+from sepa_batch.console import ledger_table
 from sepa_batch.db.schema import (
     BankFile,
     Customer,

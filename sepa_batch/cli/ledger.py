@@ -21,7 +21,7 @@ from sepa_batch.cli.context import (
     today,
 )
 from sepa_batch.cli.master_data import MODES
-from sepa_batch.cli.tables import ledger_summary, ledger_table
+from sepa_batch.console import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput

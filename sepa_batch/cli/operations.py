@@ -20,7 +20,6 @@ from sepa_batch.cli.context import (
     stdout,
     today,
 )
-from sepa_batch.demo import run_demo
 
 
 def _logging() -> None:
@@ -131,6 +130,8 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     Example:
       sepa-batch demo --dir demo-club --members 200 --months 4
     """
+    from sepa_batch.demo import run_demo  # it loads the simulated bank: only for the demo
+
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")
     run_demo(folder, members=members, months=months, seed=seed, console=stdout)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from sepa_batch.bank.simulator import write_answer
 from sepa_batch.cli.context import (
     App,
     as_of_option,
@@ -165,6 +164,8 @@ def bank_simulate(
     Example:
       sepa-batch bank simulate var/outbox/SB-20100701-000001.xml --out var/inbox --seed 7
     """
+    from sepa_batch.bank.simulator import write_answer  # a test tool: loaded only here
+
     for path in write_answer(
         file, out_dir, reject_rate=reject_rate, return_rate=return_rate, seed=seed
     ):

@@ -1,4 +1,4 @@
-"""Tables shared by the commands and the demo."""
+"""Terminal tables (rich) shared by the commands and the demo."""
 
 from __future__ import annotations
 
