@@ -40,11 +40,6 @@ def to_cents(value: Decimal, *, record: str = "amount", field: str = "amount") -
         raise InvalidInput(record, field, f"{value!r} is not a number") from exc
 
 
-def to_decimal(cents: int) -> Decimal:
-    """Cents as a Decimal with two places, for writers that want one."""
-    return Decimal(cents).scaleb(-2).quantize(Decimal("0.01"))
-
-
 def format_amount(cents: int) -> str:
     """Cents as a decimal string with two decimals, the form used in JSON, CSV and XML."""
     sign = "-" if cents < 0 else ""

@@ -16,7 +16,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
@@ -225,13 +225,3 @@ def start(config: Config, config_path: str | None) -> None:
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     log.info("scheduler stopped")
-
-
-def replay(rt: Runtime, first: date, last: date) -> dict[date, dict[str, str]]:
-    """``run_due`` for every day from ``first`` to ``last`` included."""
-    outcomes = {}
-    day = first
-    while day <= last:
-        outcomes[day] = run_due(rt, day)
-        day += timedelta(days=1)
-    return outcomes

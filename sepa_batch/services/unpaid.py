@@ -444,8 +444,8 @@ class UnpaidBatch:
         self._lines.append({"_id": case.line_id, **values})
 
     def _open_cycle(self, case: UnpaidCase) -> None:
-        """An unpaid opens dunning (as ``dunning.open_cycle``): a new cycle from today, unless
-        one is still running."""
+        """An unpaid opens dunning: a new cycle from today, unless one is still running (a cycle
+        whose reason is gone but that the daily job has not closed yet is replaced)."""
         if case.dunning_since is None or cycle_is_over(self.session, case.customer_id, self.day):
             self._customers.append({"_id": case.customer_id, "dunning_since": self.day})
 
