@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from typing import NewType
 
 from sepa_batch.errors import InvalidInput
+
+#: An amount in integer euro cents (signed). Plain ``int`` at run time; the name says the unit.
+Cents = NewType("Cents", int)
 
 _AMOUNT = re.compile(r"^-?\d{1,13}(\.\d{1,2})?$")
 
 
-def parse_amount(text: str, *, record: str = "amount", field: str = "amount") -> int:
+def parse_amount(text: str, *, record: str = "amount", field: str = "amount") -> Cents:
     """Parse a decimal string with at most two decimals into cents; refuse anything else."""
     value = text.strip() if isinstance(text, str) else str(text)
     if not _AMOUNT.match(value):
@@ -29,13 +33,13 @@ def parse_amount(text: str, *, record: str = "amount", field: str = "amount") ->
     return to_cents(Decimal(value), record=record, field=field)
 
 
-def to_cents(value: Decimal, *, record: str = "amount", field: str = "amount") -> int:
+def to_cents(value: Decimal, *, record: str = "amount", field: str = "amount") -> Cents:
     """Convert an exact Decimal to cents; refuse fractions of a cent."""
     try:
         cents = value * 100
         if cents != cents.to_integral_value():
             raise InvalidInput(record, field, f"{value} has fractions of a cent")
-        return int(cents)
+        return Cents(int(cents))
     except InvalidOperation as exc:  # NaN, infinity
         raise InvalidInput(record, field, f"{value!r} is not a number") from exc
 
