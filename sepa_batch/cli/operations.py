@@ -47,8 +47,7 @@ def scheduler_start(app: App) -> None:
       sepa-batch --config config/sepa_batch.toml scheduler start
     """
     _logging()
-    app.config.folders.create()
-    app.db.migrate()
+    app.prepare()
     jobs.start(app.config, app.config_path)
 
 
@@ -99,7 +98,7 @@ def scheduler_run_due(app: App, as_of, as_json: bool) -> None:
       sepa-batch scheduler run-due --as-of 2026-12-01
     """
     _logging()
-    app.config.folders.create()
+    app.prepare()
     day = as_of or today()
     outcomes = jobs.run_due(jobs.Runtime(app.config, app.db), day)
     if as_json:
