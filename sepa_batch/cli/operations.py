@@ -47,6 +47,12 @@ def scheduler_start(app: App) -> None:
       sepa-batch --config config/sepa_batch.toml scheduler start
     """
     _logging()
+    app.config.folders.create()
+    database = app.new_database()  # like init: a new release migrates when it starts
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
     app.prepare()
     jobs.start(app.config, app.config_path)
 
