@@ -356,6 +356,17 @@ def _folders(r: _Reader, base: Path) -> Folders:
     return Folders(**{key: path(key) for key in Folders.__slots__})
 
 
+def _relative_sqlite(url: str, base: Path) -> str:
+    """An SQLite file named by a relative path in the config file lives under ``base`` (like
+    the relative folders), wherever the command is run from."""
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:////"):
+        return url
+    path, _, query = url[len("sqlite:///") :].partition("?")
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+        return url
+    return f"sqlite:///{(base / path).as_posix()}" + (f"?{query}" if query else "")
+
+
 def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     """Validate a merged configuration tree; relative folders are taken from ``base``."""
     r = _Reader(source, raw)
@@ -363,7 +374,9 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     version = r.text("bank.pain008_version")
     if version not in PAIN008_VERSIONS:
         raise r.fail("bank.pain008_version", f"{version!r} is not one of {PAIN008_VERSIONS}")
-    url = os.environ.get("SEPA_BATCH_DATABASE_URL") or r.get("database.url", str).strip()
+    url = os.environ.get("SEPA_BATCH_DATABASE_URL")
+    if not url:
+        url = _relative_sqlite(r.get("database.url", str).strip(), base)
     if not url:
         url = f"sqlite:///{folders.data / 'sepa_batch.db'}"
     language = r.text("dunning.language")

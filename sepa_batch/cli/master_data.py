@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from sepa_batch.cli.context import (
     AMOUNT,
@@ -34,8 +35,13 @@ def init(app: App) -> None:
       sepa-batch init
     """
     app.config.folders.create()
-    revision = app.db.migrate()
-    stdout.print(f"database ready at revision {revision}: {app.db.engine.url!r}")
+    database = app.new_database()
+    try:
+        revision = database.migrate()
+        shown = database.engine.url.render_as_string(hide_password=True)
+    finally:
+        database.dispose()
+    stdout.print(f"database ready at revision {revision}: {escape(shown)}")
 
 
 @click.group()

@@ -47,7 +47,12 @@ def scheduler_start(app: App) -> None:
     """
     _logging()
     app.config.folders.create()
-    app.db.migrate()
+    database = app.new_database()  # like init: a new release migrates when it starts
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
+    app.prepare()
     jobs.start(app.config, app.config_path)
 
 
@@ -98,7 +103,7 @@ def scheduler_run_due(app: App, as_of, as_json: bool) -> None:
       sepa-batch scheduler run-due --as-of 2026-12-01
     """
     _logging()
-    app.config.folders.create()
+    app.prepare()
     day = as_of or today()
     outcomes = jobs.run_due(jobs.Runtime(app.config, app.db), day)
     if as_json:

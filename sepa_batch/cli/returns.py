@@ -79,7 +79,7 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
     """
     if inbox == bool(files):
         raise click.UsageError("give FILE... or --inbox (one of them)")
-    app.config.folders.create()
+    app.prepare()
     paths = returns_service.inbox_files(app.config) if inbox else list(files)
     outcomes = returns_service.import_returns(
         app.db, app.config, paths, as_of or today(), move=inbox
