@@ -3,7 +3,8 @@
 ``settle``: a SUBMITTED line becomes PAID, paid on its requested collection date, once that
 date has passed and unless a return item waiting for review holds it — the bank credits
 the batch on the collection date, so a line collected on Monday is settled by the run of
-Tuesday. One set-based UPDATE; running it twice changes nothing. A return or refund that arrives later still runs the unpaid workflow on the PAID line.
+Tuesday. One set-based UPDATE; running it twice changes nothing. A return or refund that
+arrives later still runs the unpaid workflow on the PAID line.
 
 ``record_batch_credit``: a statement entry (camt.053 / camt.054 credit) that pays a collected
 batch marks it credited with the bank's booking date and amount. The amount expected is the
