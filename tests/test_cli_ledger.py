@@ -17,6 +17,8 @@ LINE_KEYS = [
     "represents",
     "end_to_end_id",
     "reason_code",
+    "held",
+    "review_reason",
 ]
 
 
@@ -61,6 +63,8 @@ def test_ledger_json_shape(subscribed):
         "represents": None,
         "end_to_end_id": None,
         "reason_code": None,
+        "held": False,
+        "review_reason": None,
     }
     assert (first["kind"], first["due_date"], first["amount"], first["mode"], first["status"]) == (
         "payment",

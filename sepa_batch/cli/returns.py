@@ -1,7 +1,9 @@
-"""``returns inspect|import|unmatched`` and the simulated bank (``bank simulate``)."""
+"""``returns inspect|import|review|resolve`` and the simulated bank (``bank simulate``)."""
 
 from __future__ import annotations
 
+import getpass
+from datetime import datetime, time
 from pathlib import Path
 
 import click
@@ -94,27 +96,19 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
         else:
             stdout.print(
                 f"{name} ({outcome.format}): applied {outcome.applied}, unmatched "
-                f"{outcome.unmatched}, duplicates {outcome.duplicates}, recorded "
-                f"{outcome.recorded}"
+                f"{outcome.unmatched}, review {outcome.review}, duplicates "
+                f"{outcome.duplicates}, recorded {outcome.recorded}"
             )
         for item in outcome.unmatched_items:
             stdout.print(f"  unmatched: {item}")
+        for item in outcome.review_items:
+            stdout.print(f"  held for review: {item}")
     if not outcomes:
         stdout.print("nothing to import")
 
 
-@returns.command("unmatched")
-@json_option
-@pass_app
-@refuses
-def returns_unmatched(app: App, as_json: bool) -> None:
-    """List the return items kept for review (matched nothing, or reversals to check).
-
-    \b
-    Example:
-      sepa-batch returns unmatched --json
-    """
-    items = returns_service.unmatched_items(app.db)
+def _review_list(app: App, as_json: bool) -> None:
+    items = returns_service.review_items(app.db)
     if as_json:
         print_json({"items": items})
         return
@@ -123,18 +117,102 @@ def returns_unmatched(app: App, as_json: bool) -> None:
         "id",
         "file",
         "kind",
-        "level",
         "end_to_end_id",
         "mandate_id",
         "amount",
+        "currency",
         "reason_code",
-        "outcome",
+        "line",
+        "expected_amount",
+        "review_reason",
     )
     for column in columns:
         table.add_column(column)
     for item in items:
         table.add_row(*(str(item[key]) if item[key] is not None else "" for key in columns))
     stdout.print(table)
+    if items:
+        stdout.print(
+            "decide with: sepa-batch returns resolve ITEM --apply LINE --note TEXT "
+            "| --dismiss --note TEXT"
+        )
+
+
+@returns.command("review")
+@json_option
+@pass_app
+@refuses
+def returns_review(app: App, as_json: bool) -> None:
+    """List the return items waiting for a person: matched nothing, or hold their line.
+
+    \b
+    A held line is neither settled nor collected until its item is resolved:
+    a reason code the policy sends to review (AM05, DUPL, FOCR), a creditor
+    reversal, or an amount or currency other than what was collected.
+    Example:
+      sepa-batch returns review --json
+    """
+    _review_list(app, as_json)
+
+
+@returns.command("unmatched")
+@json_option
+@pass_app
+@refuses
+def returns_unmatched(app: App, as_json: bool) -> None:
+    """The review queue, as ``returns review`` (its former name).
+
+    \b
+    Example:
+      sepa-batch returns unmatched --json
+    """
+    _review_list(app, as_json)
+
+
+@returns.command("resolve")
+@click.argument("item", type=int)
+@click.option(
+    "--apply", "apply_to", type=int, metavar="LINE", help="Run the unpaid workflow on LINE."
+)
+@click.option("--dismiss", is_flag=True, help="Nothing was unpaid: release the line.")
+@click.option("--note", required=True, help="Why: kept with the decision.")
+@click.option("--by", "by", help="Who decides (default: the OS user).")
+@as_of_option
+@json_option
+@pass_app
+@refuses
+def returns_resolve(
+    app: App, item: int, apply_to: int | None, dismiss: bool, note: str, by, as_of, as_json
+) -> None:
+    """Decide on a return item of the review queue, audited (who, when, note).
+
+    \b
+    --apply LINE: the item was an unpaid of LINE; the unpaid workflow runs
+    (as the policy says, or as `unpay LINE` for AM05 / DUPL / FOCR).
+    --dismiss: nothing to do; the held line settles normally.
+    Example:
+      sepa-batch returns resolve 12 --dismiss --note "bank error, debit confirmed"
+      sepa-batch returns resolve 12 --apply 345 --note "member cancelled"
+    """
+    if (apply_to is None) == (not dismiss):
+        raise click.UsageError("give --apply LINE or --dismiss (one of them)")
+    day = as_of or today()
+    at = datetime.combine(as_of, time()) if as_of else datetime.now()
+    document = returns_service.resolve(
+        app.db,
+        app.config,
+        item,
+        apply_to=apply_to,
+        note=note,
+        by=by or getpass.getuser(),
+        at=at,
+        today=day,
+    )
+    if as_json:
+        print_json(document)
+        return
+    target = f" to line {document['applied_line']}" if document["applied_line"] else ""
+    stdout.print(f"return item {item}: {document['status']}{target} by {document['resolved_by']}")
 
 
 @click.group()

@@ -133,6 +133,9 @@ class LedgerLine(Base):
     direct_debit_tries: Mapped[int] = mapped_column(Integer, default=0)
     presentations: Mapped[int] = mapped_column(Integer, default=0)
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The open review item (``return_items.id``) holding the line out of settlement and
+    #: collection until a person resolves it; no foreign key (return_items refers to lines).
+    held_by_return_id: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_ledger_lines_customer", "customer_id", "id"),
@@ -184,6 +187,16 @@ class ReturnItem(Base):
     outcome: Mapped[str] = mapped_column(String(12))  # applied|unmatched|duplicate|recorded|...
     line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lines.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("payment_batches.id"))
+    # the review queue: what was returned against what was collected, and who decided what
+    currency: Mapped[str | None] = mapped_column(String(3))
+    expected_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    expected_currency: Mapped[str | None] = mapped_column(String(3))
+    review_status: Mapped[str | None] = mapped_column(String(10))  # open|applied|dismissed
+    review_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(140))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+    applied_line_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_lines.id"))
 
 
 class AppliedReturn(Base):

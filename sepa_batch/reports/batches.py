@@ -11,7 +11,9 @@ For each block collected in the period (by requested collection date):
   the difference credited − expected, never hidden;
 - bank charges booked on the block's returns, rejection fees billed for its unpaid lines;
 - net = credited (or expected, before the credit) − returned − bank charges: what the block
-  left in the bank account.
+  left in the bank account;
+- held: lines (in flight or settled) a return waiting for review holds out of settlement
+  (``returns review``), counted in their category too.
 
 submitted = rejected + returned + settled + in flight, to the cent.
 """
@@ -47,6 +49,8 @@ COLUMNS = (
     Column("bank_charges", "bank charges", "amount"),
     Column("rejection_fees", "fees billed", "amount"),
     Column("net", "net", "amount"),
+    Column("held_count", "hld.", "count", in_table=False),
+    Column("held", "held", "amount", in_table=False),
 )
 SUMMED = tuple(c.key for c in COLUMNS if c.kind in ("count", "amount"))
 
@@ -57,6 +61,7 @@ _CATEGORIES = {
     "returned": _RETURNED,
     "settled": LedgerLine.status == Status.PAID,
     "in_flight": LedgerLine.status == Status.SUBMITTED,
+    "held": LedgerLine.held_by_return_id.is_not(None),  # not a category: inside the others
 }
 
 
@@ -143,6 +148,8 @@ def _row(batch: PaymentBatch, message_id: str, lines: dict, fees: int, charges: 
         "bank_charges": charges,
         "rejection_fees": fees,
         "net": (expected if credited is None else credited) - lines["returned"] - charges,
+        "held_count": lines["held_count"],
+        "held": lines["held"],
     }
 
 

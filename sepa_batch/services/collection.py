@@ -318,6 +318,7 @@ def _candidates(session: Session, until: date) -> Iterator:
             LedgerLine.mode == Mode.DIRECT_DEBIT,
             LedgerLine.due_date <= until,
             LedgerLine.kind == LineKind.PAYMENT,
+            LedgerLine.held_by_return_id.is_(None),  # waiting for a person's review
         )
         .order_by(LedgerLine.due_date, LedgerLine.id)
         .execution_options(yield_per=SELECT_CHUNK)

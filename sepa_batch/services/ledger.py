@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch.db.queries import overdue_on
-from sepa_batch.db.schema import Customer, LedgerLine
+from sepa_batch.db.schema import Customer, LedgerLine, ReturnItem
 from sepa_batch.db.session import Database
 from sepa_batch.domain.ledger import Position, position
 from sepa_batch.domain.model import Line, LineKind, Status
@@ -43,8 +43,9 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def line_document(row: LedgerLine) -> dict:
-    """One line in the shape of CLI.md ``ledger --json``."""
+def line_document(row: LedgerLine, review_reason: str | None = None) -> dict:
+    """One line in the shape of CLI.md ``ledger --json``; ``held`` when a return item waiting
+    for review holds it out of settlement and collection (``review_reason`` says why)."""
     payment = row.kind == LineKind.PAYMENT
     return {
         "id": row.id,
@@ -59,6 +60,8 @@ def line_document(row: LedgerLine) -> dict:
         "represents": row.represents_id,
         "end_to_end_id": row.end_to_end_id,
         "reason_code": row.reason_code,
+        "held": row.held_by_return_id is not None,
+        "review_reason": review_reason,
     }
 
 
@@ -67,13 +70,21 @@ def ledger_document(db: Database, customer_code: str, day: date) -> dict:
         customer = customer_by_code(session, customer_code)
         rows = customer_lines(session, customer.id)
         pos = position((_domain_line(row) for row in rows), day)
+        holds = [row.held_by_return_id for row in rows if row.held_by_return_id is not None]
+        reasons = dict(
+            session.execute(
+                select(ReturnItem.id, ReturnItem.review_reason).where(ReturnItem.id.in_(holds))
+            ).all()
+            if holds
+            else []
+        )
         return {
             "customer": customer.code,
             "as_of": day.isoformat(),
             "balance": format_amount(pos.balance_cents),
             "overdue": format_amount(pos.overdue_cents),
             "blocked": pos.blocked,
-            "lines": [line_document(row) for row in rows],
+            "lines": [line_document(row, reasons.get(row.held_by_return_id)) for row in rows],
         }
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -42,12 +42,16 @@ from sepa_batch.db.schema import (
 from sepa_batch.db.schema import ReturnItem as ReturnItemRow
 from sepa_batch.db.session import Database, lock_job
 from sepa_batch.domain.model import LineKind, Status
-from sepa_batch.errors import RefusedFile, SepaBatchError
+from sepa_batch.domain.policy import Action
+from sepa_batch.errors import InvalidInput, NotFound, RefusedFile, SepaBatchError
 from sepa_batch.money import format_amount
 from sepa_batch.returns import ParsedFile, ReturnItem, parse_file
 from sepa_batch.services import settlement
+from sepa_batch.services.common import payment_line
 from sepa_batch.services.unpaid import IN_CHUNK, UnpaidBatch, UnpaidCase, UnpayOptions, load_cases
 
+#: The currency of every amount we collect.
+CURRENCY = "EUR"
 COLLECTED = (Status.SUBMITTED, Status.PAID)
 
 
@@ -58,11 +62,13 @@ class FileOutcome:
     message_id: str | None = None
     applied: int = 0
     unmatched: int = 0
+    review: int = 0
     duplicates: int = 0
     recorded: int = 0
     error: str | None = None
     moved_to: str | None = None
     unmatched_items: list[dict] = field(default_factory=list)
+    review_items: list[dict] = field(default_factory=list)
 
     def document(self) -> dict:
         document = {"file": self.path, "format": self.format, "message_id": self.message_id}
@@ -72,6 +78,7 @@ class FileOutcome:
             **document,
             "applied": self.applied,
             "unmatched": self.unmatched,
+            "review": self.review,
             "duplicates": self.duplicates,
             "recorded": self.recorded,
             "moved_to": self.moved_to,
@@ -200,7 +207,13 @@ class _Application:
         *,
         line_id: int | None = None,
         batch_id: int | None = None,
+        review: str | None = None,
+        expected: tuple[int, str] | None = None,
     ) -> None:
+        """Queue the item's record; an unmatched item, or one with a ``review`` reason, is an
+        open item of the review queue."""
+        if outcome == "unmatched" and review is None:
+            review = "matches nothing we collected"
         self.records.append(
             {
                 "return_file_id": self.file_id,
@@ -218,6 +231,15 @@ class _Application:
                 "outcome": outcome,
                 "line_id": line_id,
                 "batch_id": batch_id,
+                "currency": item.currency,
+                "expected_amount_cents": expected[0] if expected else None,
+                "expected_currency": expected[1] if expected else None,
+                "review_status": "open" if review is not None else None,
+                "review_reason": review,
+                "resolved_at": None,
+                "resolved_by": None,
+                "resolution_note": None,
+                "applied_line_id": None,
             }
         )
 
@@ -306,15 +328,55 @@ class _Application:
             self.record(item, "duplicate", line_id=case.line_id)
             self.result.duplicates += 1
             return
-        if item.kind == "reversal":  # creditor-initiated: the back office decides
-            self.unpaid.flag_for_review(case)
-            self.record(item, "review", line_id=case.line_id)
-            self.result.recorded += 1
+        reason = self._review_reason(item, case)
+        if reason is not None:
+            self._hold(item, case, reason)
             return
         outcome = self.unpaid.unpaid(case, UnpayOptions(reason_code=item.reason_code))
         batch_id = None if outcome.rescheduled else case.batch_id
         self.record(item, "applied", line_id=case.line_id, batch_id=batch_id)
         self.result.applied += 1
+
+    def _review_reason(self, item: ReturnItem, case: UnpaidCase) -> str | None:
+        """Why a person must decide, or None: a reversal, a code the policy sends to review,
+        an amount or currency other than what was collected."""
+        reasons = []
+        if item.kind == "reversal":  # creditor-initiated: the back office decides
+            reasons.append("creditor-initiated reversal")
+        elif item.reason_code:
+            policy = self.config.policy.for_code(item.reason_code)
+            if policy.action is Action.REVIEW:
+                reasons.append(f"reason code {item.reason_code.upper()}: {policy.meaning}")
+        differs = item.amount_cents is not None and item.amount_cents != case.amount_cents
+        if differs or (item.currency is not None and item.currency.upper() != CURRENCY):
+            returned = "?" if item.amount_cents is None else format_amount(item.amount_cents)
+            reasons.append(
+                f"returned {returned} {item.currency or CURRENCY}, collected "
+                f"{format_amount(case.amount_cents)} {CURRENCY}"
+            )
+        return "; ".join(reasons) or None
+
+    def _hold(self, item: ReturnItem, case: UnpaidCase, reason: str) -> None:
+        """The item is an open review item and holds its line; nothing else changes."""
+        self.record(
+            item,
+            "review",
+            line_id=case.line_id,
+            review=reason,
+            expected=(case.amount_cents, CURRENCY),
+        )
+        self.write()  # the item's id is the hold's
+        held_by = self.session.execute(
+            select(ReturnItemRow.id)
+            .where(ReturnItemRow.return_file_id == self.file_id)
+            .order_by(ReturnItemRow.id.desc())
+            .limit(1)
+        ).scalar_one()
+        self.unpaid.flag_for_review(case, held_by=held_by)
+        self.result.review += 1
+        self.result.review_items.append(
+            {"end_to_end_id": item.end_to_end_id, "line": case.line_id, "reason": reason}
+        )
 
     # --- one at a time ------------------------------------------------------------------------
     def _credit(self, item: ReturnItem) -> None:
@@ -467,26 +529,135 @@ def inbox_files(config: Config) -> list[Path]:
     return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
-def unmatched_items(db: Database) -> list[dict]:
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else format_amount(cents)
+
+
+def review_document(row: ReturnItemRow, file_name: str) -> dict:
+    """One item of the review queue (``returns review --json``)."""
+    return {
+        "id": row.id,
+        "file": file_name,
+        "kind": row.kind,
+        "level": row.level,
+        "end_to_end_id": row.end_to_end_id,
+        "mandate_id": row.mandate_ref,
+        "amount": _money(row.amount_cents),
+        "reason_code": row.reason_code,
+        "outcome": row.outcome,
+        "booking_date": row.booking_date.isoformat() if row.booking_date else None,
+        "currency": row.currency,
+        "line": row.line_id,
+        "expected_amount": _money(row.expected_amount_cents),
+        "expected_currency": row.expected_currency,
+        "review_reason": row.review_reason,
+        "status": row.review_status,
+        "applied_line": row.applied_line_id,
+        "resolved_at": row.resolved_at.isoformat() if row.resolved_at else None,
+        "resolved_by": row.resolved_by,
+        "note": row.resolution_note,
+    }
+
+
+def review_items(db: Database) -> list[dict]:
+    """The open review queue: items that matched nothing, and items holding their line."""
     with db.reader() as session:
         rows = session.execute(
             select(ReturnItemRow, ReturnFile.name)
             .join(ReturnFile, ReturnFile.id == ReturnItemRow.return_file_id)
-            .where(ReturnItemRow.outcome.in_(("unmatched", "review")))
+            .where(ReturnItemRow.review_status == "open")
             .order_by(ReturnItemRow.id)
         ).all()
-        return [
-            {
-                "id": row.id,
-                "file": name,
-                "kind": row.kind,
-                "level": row.level,
-                "end_to_end_id": row.end_to_end_id,
-                "mandate_id": row.mandate_ref,
-                "amount": None if row.amount_cents is None else format_amount(row.amount_cents),
-                "reason_code": row.reason_code,
-                "outcome": row.outcome,
-                "booking_date": row.booking_date.isoformat() if row.booking_date else None,
-            }
-            for row, name in rows
-        ]
+        return [review_document(row, name) for row, name in rows]
+
+
+#: The former name of the review queue.
+unmatched_items = review_items
+
+
+def _release(session: Session, item: ReturnItemRow) -> None:
+    """The lines ``item`` holds are held by their next open item, or released."""
+    held = session.execute(
+        select(LedgerLine).where(LedgerLine.held_by_return_id == item.id).with_for_update()
+    ).scalars()
+    for line in held:
+        other = session.execute(
+            select(ReturnItemRow.id)
+            .where(
+                ReturnItemRow.line_id == line.id,
+                ReturnItemRow.review_status == "open",
+                ReturnItemRow.id != item.id,
+            )
+            .order_by(ReturnItemRow.id)
+            .limit(1)
+        ).scalar_one_or_none()
+        line.held_by_return_id = other
+        line.needs_review = other is not None
+
+
+def resolve(
+    db: Database,
+    config: Config,
+    item_id: int,
+    *,
+    apply_to: int | None,
+    note: str,
+    by: str,
+    at: datetime,
+    today: date,
+) -> dict:
+    """A person's decision on an open review item, audited (who, when, note).
+
+    ``apply_to`` LINE: the item was an unpaid of that line; the unpaid workflow runs on it
+    as the policy says for the item's code — or, for a code the policy sends to review, as the
+    back office's ``unpay`` without a code, the code kept on the line. Otherwise the item is
+    dismissed: the lines it held are released and settle normally.
+    """
+    record = f"return item {item_id}"
+    if not note.strip():
+        raise InvalidInput(record, "note", "a decision needs a note saying why")
+    with db.transaction() as session:
+        lock_job(session, "returns")
+        item = session.execute(
+            select(ReturnItemRow).where(ReturnItemRow.id == item_id).with_for_update()
+        ).scalar_one_or_none()
+        if item is None:
+            raise NotFound(f"{record}: not found")
+        if item.review_status != "open":
+            state = item.review_status or f"{item.outcome}, not kept for review"
+            raise InvalidInput(record, "status", f"is {state}: nothing to resolve")
+        _release(session, item)
+        if apply_to is not None:
+            _apply_decided(session, config, item, apply_to, today)
+        item.review_status = "dismissed" if apply_to is None else "applied"
+        item.resolved_at = at
+        item.resolved_by = by
+        item.resolution_note = note
+        session.flush()
+        name = session.get(ReturnFile, item.return_file_id).name
+        document = review_document(item, name)
+    notices.write_pending(db)
+    return document
+
+
+def _apply_decided(
+    session: Session, config: Config, item: ReturnItemRow, line_id: int, today: date
+) -> None:
+    session.flush()
+    line = payment_line(session, line_id)
+    if line.held_by_return_id is not None:
+        raise InvalidInput(
+            f"line {line_id}",
+            "held",
+            f"is held by return item {line.held_by_return_id}: resolve that item first",
+        )
+    code = item.reason_code
+    reviewed = bool(code) and config.policy.for_code(code).action is Action.REVIEW
+    [case] = load_cases(session, LedgerLine.id == line.id)
+    batch = UnpaidBatch(session, config, today)
+    batch.unpaid(case, UnpayOptions(reason_code=None if reviewed else code))
+    batch.write()
+    session.refresh(line)
+    if reviewed:
+        line.reason_code = code
+    item.applied_line_id = line.id

@@ -386,9 +386,13 @@ class UnpaidBatch:
             collection_date=None,
         )
 
-    def flag_for_review(self, case: UnpaidCase) -> None:
-        """Nothing but a flag: the back office decides (a creditor-initiated reversal)."""
-        self._update_line(case, needs_review=True)
+    def flag_for_review(self, case: UnpaidCase, *, held_by: int | None = None) -> None:
+        """Nothing but a flag: the back office decides (a creditor-initiated reversal); with
+        ``held_by``, the open review item that holds the line out of settlement."""
+        if held_by is None:
+            self._update_line(case, needs_review=True)
+        else:
+            self._update_line(case, needs_review=True, held_by_return_id=held_by)
 
     def _plan(
         self, case: UnpaidCase, options: UnpayOptions, policy: ReasonPolicy | None

@@ -29,7 +29,7 @@ def _block(file, pmtinf, seq, day, submitted, rejected, returned, settled, in_fl
         ("in_flight", in_flight),
     ):
         row[f"{key}_count"], row[key] = count, cents
-    return row | rest
+    return row | rest | {"held_count": 0, "held": 0}
 
 
 JULY = _block(
@@ -56,7 +56,7 @@ TOTALS = {
     "returned_count": 1, "returned": 5_000, "settled_count": 5, "settled": 26_000,
     "in_flight_count": 0, "in_flight": 0, "expected_credit": 31_000, "credited": 25_700,
     "difference": -300, "bank_charges": 250, "rejection_fees": 2_000,
-    "net": 4_750 + 5_000 + 15_700,
+    "net": 4_750 + 5_000 + 15_700, "held_count": 0, "held": 0,
 }  # fmt: skip
 
 
@@ -146,6 +146,7 @@ def test_as_json_and_csv(story, sepa_batch):
                 "in_flight_count": 0, "in_flight": "0.00", "expected_credit": "100.00",
                 "credited": "100.00", "credited_on": "2010-07-05", "difference": "0.00",
                 "bank_charges": "2.50", "rejection_fees": "20.00", "net": "47.50",
+                "held_count": 0, "held": "0.00",
             }
         ],
         "totals": {
@@ -154,6 +155,7 @@ def test_as_json_and_csv(story, sepa_batch):
             "settled": "50.00", "in_flight_count": 0, "in_flight": "0.00",
             "expected_credit": "100.00", "credited": "100.00", "difference": "0.00",
             "bank_charges": "2.50", "rejection_fees": "20.00", "net": "47.50",
+            "held_count": 0, "held": "0.00",
         },
     }  # fmt: skip
     csv_text = sepa_batch(
@@ -163,11 +165,12 @@ def test_as_json_and_csv(story, sepa_batch):
     assert csv_text.splitlines() == [
         "file;pmtinf;sequence;collection_date;submitted_count;submitted;rejected_count;rejected;"
         "returned_count;returned;settled_count;settled;in_flight_count;in_flight;"
-        "expected_credit;credited;credited_on;difference;bank_charges;rejection_fees;net",
+        "expected_credit;credited;credited_on;difference;bank_charges;rejection_fees;net;"
+        "held_count;held",
         f"{FILE_2};{BLOCK_2};FRST;2010-08-05;1;50,00;0;0,00;0;0,00;1;50,00;0;0,00;50,00;;;;"
-        "0,00;0,00;50,00",
+        "0,00;0,00;50,00;0;0,00",
         f"{FILE_2};{BLOCK_3};RCUR;2010-08-05;3;160,00;0;0,00;0;0,00;3;160,00;0;0,00;160,00;"
-        "157,00;2010-08-05;-3,00;0,00;0,00;157,00",
+        "157,00;2010-08-05;-3,00;0,00;0,00;157,00;0;0,00",
     ]
 
 

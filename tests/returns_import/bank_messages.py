@@ -51,17 +51,21 @@ def pain002(
     ).encode()
 
 
-def camt054(message_id: str, account_iban: str, returns, booked: date) -> bytes:
-    """returns: (end-to-end id, amount cents, reason, charge cents or 0)."""
+def camt054(
+    message_id: str, account_iban: str, returns, booked: date, currency: str = "EUR"
+) -> bytes:
+    """returns: (end-to-end id, amount cents, reason, charge cents or 0), all in ``currency``."""
     entries = []
     for e2e, amount, code, charge in returns:
-        charges = f'<Chrgs><Amt Ccy="EUR">{format_amount(charge)}</Amt></Chrgs>' if charge else ""
+        charges = (
+            f'<Chrgs><Amt Ccy="{currency}">{format_amount(charge)}</Amt></Chrgs>' if charge else ""
+        )
         entries.append(
-            f'<Ntry><Amt Ccy="EUR">{format_amount(amount + charge)}</Amt>'
+            f'<Ntry><Amt Ccy="{currency}">{format_amount(amount + charge)}</Amt>'
             f"<CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>{booked}</Dt></BookgDt>"
             f"<ValDt><Dt>{booked}</Dt></ValDt><BkTxCd/><NtryDtls><TxDtls><Refs>"
             f"<EndToEndId>{e2e}</EndToEndId></Refs><AmtDtls><InstdAmt>"
-            f'<Amt Ccy="EUR">{format_amount(amount)}</Amt></InstdAmt></AmtDtls>{charges}'
+            f'<Amt Ccy="{currency}">{format_amount(amount)}</Amt></InstdAmt></AmtDtls>{charges}'
             f"<RtrInf><Rsn><Cd>{code}</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>"
         )
     return (
