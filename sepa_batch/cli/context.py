@@ -14,7 +14,7 @@ from rich.markup import escape
 from sepa_batch import config as config_module
 from sepa_batch.db.session import Database
 from sepa_batch.errors import InvalidInput, SepaBatchError
-from sepa_batch.money import parse_amount
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 
 stdout = Console(highlight=False)
 if not stdout.is_terminal:
@@ -70,7 +70,12 @@ class AmountType(click.ParamType):
         if isinstance(value, int):
             return value
         try:
-            return parse_amount(value, record="option", field=param.name if param else "amount")
+            return parse_amount(
+                value,
+                record="option",
+                field=f"--{param.name.replace('_', '-')}" if param else "amount",
+                maximum=MAX_AMOUNT_CENTS,
+            )
         except InvalidInput as exc:
             self.fail(exc.reason, param, ctx)
 

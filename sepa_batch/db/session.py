@@ -47,13 +47,16 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 60})
+            self.engine = create_engine(url, connect_args={"timeout": 60}, hide_parameters=True)
             _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
             # readers take no write lock: with WAL they see the last commit and block no one
-            self.read_engine = create_engine(url, connect_args={"timeout": 60})
+            self.read_engine = create_engine(
+                url, connect_args={"timeout": 60}, hide_parameters=True
+            )
             _sqlite_setup(self.read_engine, "BEGIN")
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            # an error never prints the values of a statement (IBANs, names)
+            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
