@@ -15,7 +15,7 @@ from sepa_batch.cli.failures import Guarded, masked_url
 from sepa_batch.db.session import Database, head_revision_id, known_revisions
 from sepa_batch.errors import InvalidInput, NotReady, SepaBatchError
 from sepa_batch.files import remove_leftovers
-from sepa_batch.money import parse_amount
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -113,7 +113,12 @@ class AmountType(click.ParamType):
         if isinstance(value, int):
             return value
         try:
-            return parse_amount(value, record="option", field=param.name if param else "amount")
+            return parse_amount(
+                value,
+                record="option",
+                field=f"--{param.name.replace('_', '-')}" if param else "amount",
+                maximum=MAX_AMOUNT_CENTS,
+            )
         except InvalidInput as exc:
             self.fail(exc.reason, param, ctx)
 

@@ -25,7 +25,7 @@ from sepa_batch.console import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput
-from sepa_batch.money import parse_amount
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import unpaid as unpaid_service
 
@@ -119,7 +119,9 @@ def _split(values: tuple[str, ...]) -> tuple[SplitPart, ...]:
             due = DATE.convert(pieces[0], None, None)
         except click.BadParameter as exc:
             raise InvalidInput("--instalment", value, exc.message) from None
-        amount = parse_amount(pieces[1], record="--instalment", field=value)
+        amount = parse_amount(
+            pieces[1], record="--instalment", field=value, maximum=MAX_AMOUNT_CENTS
+        )
         mode = None
         if len(pieces) == 3:
             try:
@@ -208,8 +210,9 @@ def pay(app: App, line, as_of, day, mode, as_json) -> None:
     Example:
       sepa-batch pay 20 --as-of 2010-07-27 --mode CHEQUE
     """
+    now = as_of or today()
     payment = unpaid_service.pay(
-        app.db, line, day or as_of or today(), mode=Mode(mode) if mode else None
+        app.db, line, day or now, mode=Mode(mode) if mode else None, today=now
     )
     if as_json:
         print_json(payment.document())

@@ -21,7 +21,14 @@ from sepa_batch.domain.model import Mode
 from sepa_batch.money import format_amount
 from sepa_batch.services import master_data, sales
 
-MODES = click.Choice([mode.value for mode in Mode])
+#: Any case is accepted (``cheque``, ``Cheque``); the value passed on is the mode's own.
+MODES = click.Choice([mode.value for mode in Mode], case_sensitive=False)
+ENCODING = click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="The file's encoding, e.g. cp1252 (default: UTF-8, with or without BOM).",
+)
 
 
 @click.command()
@@ -52,21 +59,29 @@ def customers() -> None:
 @customers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check every row, import nothing.")
+@ENCODING
 @as_of_option
 @json_option
 @pass_app
 @refuses
-def customers_import(app: App, file: str, dry_run: bool, as_of, as_json: bool) -> None:
+def customers_import(
+    app: App, file: str, dry_run: bool, encoding: str | None, as_of, as_json: bool
+) -> None:
     """Import customers.csv; all or nothing, every bad row listed.
 
     \b
     Columns: customer_id,name,email,street,building_number,postcode,town,country,
              iban,bic,mandate_id,mandate_signed_on
+    Cells are separated by , or ; (as Excel writes them); UTF-8, or --encoding.
     Example:
       sepa-batch customers import fixtures/customers.csv --dry-run
     """
     result = master_data.import_customers(
-        app.db, master_data.read_text(file), today=as_of or today(), dry_run=dry_run, source=file
+        app.db,
+        master_data.read_text(file, encoding),
+        today=as_of or today(),
+        dry_run=dry_run,
+        source=file,
     )
     if as_json:
         print_json(
@@ -84,16 +99,17 @@ def articles() -> None:
 
 @articles.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@ENCODING
 @pass_app
 @refuses
-def articles_import(app: App, file: str) -> None:
+def articles_import(app: App, file: str, encoding: str | None) -> None:
     """Import articles.csv (code,label,price,kind); existing codes are updated.
 
     \b
     Example:
       sepa-batch articles import fixtures/articles.csv
     """
-    count = master_data.import_articles(app.db, master_data.read_text(file), source=file)
+    count = master_data.import_articles(app.db, master_data.read_text(file, encoding), source=file)
     stdout.print(f"imported {count} articles")
 
 
@@ -124,6 +140,7 @@ def subscribe(app: App, customer, article, start, months, day, mode, as_of, as_j
         day=day or app.config.collection_day,
         mode=Mode(mode),
         today=as_of or today(),
+        mandate_required=True,
     )
     if as_json:
         print_json({"sale_line": result.sale_line, "instalments": result.instalments})
@@ -182,6 +199,8 @@ def instalment(app: App, customer, amount, due, mode, label, as_of) -> None:
         mode=Mode(mode),
         label=label,
         today=as_of or today(),
+        mandate_required=True,
+        language=app.config.language,
     )
     stdout.print(f"instalment line {line} of {format_amount(amount)} due {due}")
 

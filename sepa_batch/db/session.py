@@ -44,13 +44,18 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            self.engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+            self.engine = create_engine(
+                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+            )
             _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
             # readers take no write lock: with WAL they see the last commit and block no one
-            self.read_engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+            self.read_engine = create_engine(
+                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+            )
             _sqlite_setup(self.read_engine, "BEGIN")
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            # an error never prints the values of a statement (IBANs, names)
+            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)

@@ -6,23 +6,29 @@ written. Names keep their accents here; they are transliterated only when writte
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pycountry
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
+from schwifty import IBAN
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sepa_batch import csvfile
 from sepa_batch.db.schema import Article, Customer, Mandate
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import ArticleKind, MandateStatus
 from sepa_batch.errors import InvalidInput, InvalidInputs
-from sepa_batch.money import parse_amount
+from sepa_batch.identifiers import (
+    Bic,
+    Iban,
+    MandateReference,
+    email_problem,
+    text_problem,
+)
+from sepa_batch.identifiers import mask_iban as mask_iban
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 from sepa_batch.services.common import current_mandate, customer_by_code
 
 CUSTOMER_COLUMNS = [
@@ -45,33 +51,32 @@ ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
 
 
 def valid_iban(value: str, record: str, field: str = "iban") -> str:
-    try:
-        return IBAN(value).compact
-    except SchwiftyException as exc:
-        raise InvalidInput(record, field, f"invalid IBAN {mask_iban(value)}: {exc}") from None
+    return str(Iban.checked(value, record, field))
 
 
 def valid_bic(value: str, record: str, field: str = "bic") -> str:
-    try:
-        return str(BIC(value))
-    except SchwiftyException as exc:
-        raise InvalidInput(record, field, f"invalid BIC {value!r}: {exc}") from None
+    return str(Bic.checked(value, record, field))
 
 
-def mask_iban(iban: str) -> str:
-    """Logs and console output show only the last four characters of an IBAN."""
-    compact = "".join(iban.split())
-    return "*" * max(len(compact) - 4, 0) + compact[-4:]
+def valid_reference(value: str, record: str, field: str = "mandate_id") -> str:
+    return str(MandateReference.checked(value, record, field))
+
+
+def column_length(model, column: str) -> int:
+    """The length of a text column of the schema: the one place lengths are written."""
+    return model.__table__.c[column].type.length
+
+
+def text_field(value: str | None, model, column: str, record: str, field: str) -> str | None:
+    """``value`` if it fits its column, else ``InvalidInput`` naming the record and field."""
+    problem = text_problem(value, column_length(model, column))
+    if problem:
+        raise InvalidInput(record, field, problem)
+    return value
 
 
 def _rows(text: str, columns: list[str], what: str) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(f"{what} line 1", "header", f"missing column(s): {', '.join(missing)}")
-    return [
-        (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
-    ]
+    return csvfile.parse_csv(text, columns, what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +84,18 @@ class ImportResult:
     customers: int
     mandates: int
     dry_run: bool
+
+
+#: customers.csv column → Customer column whose length it must fit.
+_CUSTOMER_TEXTS = {
+    "customer_id": "code",
+    "name": "name",
+    "email": "email",
+    "street": "street",
+    "building_number": "building_number",
+    "postcode": "postcode",
+    "town": "town",
+}
 
 
 def _check_customer_row(
@@ -93,6 +110,12 @@ def _check_customer_row(
     country = row["country"].upper()
     if country and pycountry.countries.get(alpha_2=country) is None:
         problem("country", f"unknown country {row['country']!r}")
+    for field, column in _CUSTOMER_TEXTS.items():
+        problem_text = text_problem(row[field] or None, column_length(Customer, column))
+        if problem_text:
+            problem(field, problem_text)
+    if row["email"] and email_problem(row["email"]):
+        problem("email", email_problem(row["email"]))
     customer = {
         "code": row["customer_id"],
         "name": row["name"],
@@ -109,13 +132,12 @@ def _check_customer_row(
     if not row["mandate_id"]:
         return customer, None
     mandate: dict = {"reference": row["mandate_id"], "bic": None, "one_off": mandate_type == "OOFF"}
-    try:
-        mandate["iban"] = valid_iban(row["iban"], record)
-    except InvalidInput as exc:
-        problems.append(exc)
+    checks = [("reference", valid_reference, "mandate_id"), ("iban", valid_iban, "iban")]
     if row["bic"]:
+        checks.append(("bic", valid_bic, "bic"))
+    for key, check, field in checks:
         try:
-            mandate["bic"] = valid_bic(row["bic"], record)
+            mandate[key] = check(row[field], record, field)
         except InvalidInput as exc:
             problems.append(exc)
     try:
@@ -218,7 +240,9 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
             )
             continue
         try:
-            price = parse_amount(row["price"], record=record, field="price")
+            price = parse_amount(
+                row["price"], record=record, field="price", maximum=MAX_AMOUNT_CENTS
+            )
             if price < 0:
                 raise InvalidInput(record, "price", "must not be negative")
         except InvalidInput as exc:
@@ -226,6 +250,12 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
             continue
         if not row["code"] or not row["label"]:
             problems.append(InvalidInput(record, "code" if not row["code"] else "label", "missing"))
+            continue
+        try:
+            text_field(row["code"], Article, "code", record, "code")
+            text_field(row["label"], Article, "label", record, "label")
+        except InvalidInput as exc:
+            problems.append(exc)
             continue
         articles.append(
             {"code": row["code"], "label": row["label"], "price_cents": price, "kind": kind.value}
@@ -245,8 +275,8 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
     return len(articles)
 
 
-def read_text(path: str | Path) -> str:
-    return Path(path).read_text(encoding="utf-8-sig")
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    return csvfile.read_text(path, encoding)
 
 
 def update_mandate(
@@ -263,8 +293,10 @@ def update_mandate(
     reference. A flagged mandate (debtor data to correct) becomes active again.
     """
     record = f"customer {customer_code}"
-    new_iban = IBAN(valid_iban(iban, record))
-    new_bic = valid_bic(bic, record) if bic else None
+    new_iban = IBAN(valid_iban(iban, record, "--iban"))
+    new_bic = valid_bic(bic, record, "--bic") if bic else None
+    if reference is not None:
+        reference = valid_reference(reference, record, "--reference")
     with db.transaction() as session:
         customer = customer_by_code(session, customer_code)
         mandate = current_mandate(session, customer.id)
@@ -297,7 +329,7 @@ def update_mandate(
                 select(Mandate.id).where(Mandate.reference == reference)
             ).first()
             if clash:
-                raise InvalidInput(record, "reference", f"mandate {reference} already exists")
+                raise InvalidInput(record, "--reference", f"mandate {reference} already exists")
             mandate.amend_original_reference = mandate.amend_original_reference or mandate.reference
             mandate.reference = reference
         if mandate.status == MandateStatus.FLAGGED:
