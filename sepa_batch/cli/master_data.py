@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 
 from sepa_batch.cli.context import (
     AMOUNT,
@@ -41,7 +40,7 @@ def init(app: App) -> None:
         shown = database.engine.url.render_as_string(hide_password=True)
     finally:
         database.dispose()
-    stdout.print(f"database ready at revision {revision}: {escape(shown)}")
+    stdout.print(f"database ready at revision {revision}: {shown}")
 
 
 @click.group()

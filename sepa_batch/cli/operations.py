@@ -18,6 +18,7 @@ from sepa_batch.cli.context import (
     print_json,
     refuses,
     stdout,
+    story_console,
     today,
 )
 from sepa_batch.demo import run_demo
@@ -138,4 +139,4 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     """
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")
-    run_demo(folder, members=members, months=months, seed=seed, console=stdout)
+    run_demo(folder, members=members, months=months, seed=seed, console=story_console())
