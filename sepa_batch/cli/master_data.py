@@ -45,7 +45,12 @@ def init(app: App) -> None:
 
 @click.group()
 def customers() -> None:
-    """Customers and their mandates."""
+    """Customers and their mandates.
+
+    \b
+    Example:
+      sepa-batch customers import fixtures/customers.csv --as-of 2010-07-01
+    """
 
 
 @customers.command("import")
@@ -61,6 +66,8 @@ def customers_import(app: App, file: str, dry_run: bool, as_of, as_json: bool) -
     \b
     Columns: customer_id,name,email,street,building_number,postcode,town,country,
              iban,bic,mandate_id,mandate_signed_on
+
+    \b
     Example:
       sepa-batch customers import fixtures/customers.csv --dry-run
     """
@@ -78,7 +85,12 @@ def customers_import(app: App, file: str, dry_run: bool, as_of, as_json: bool) -
 
 @click.group()
 def articles() -> None:
-    """The article catalogue (subscriptions, rejection fees, dunning fees)."""
+    """The article catalogue (subscriptions, rejection fees, dunning fees).
+
+    \b
+    Example:
+      sepa-batch articles import fixtures/articles.csv
+    """
 
 
 @articles.command("import")
@@ -187,7 +199,12 @@ def instalment(app: App, customer, amount, due, mode, label, as_of) -> None:
 
 @click.group()
 def mandate() -> None:
-    """Mandates."""
+    """Mandates: amend the account or the reference of a customer's mandate.
+
+    \b
+    Example:
+      sepa-batch mandate update C001 --iban FR7630004000031234567890143 --bic BNPAFRPP
+    """
 
 
 @mandate.command("update")

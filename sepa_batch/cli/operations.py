@@ -34,7 +34,13 @@ def _logging() -> None:
 
 @click.group()
 def scheduler() -> None:
-    """The scheduler: collection, return inbox, settlement, dunning, blocked list."""
+    """The scheduler: collection, return inbox, settlement, dunning, blocked list.
+
+    \b
+    Example:
+      sepa-batch scheduler jobs
+      sepa-batch scheduler run-due --as-of 2010-08-01
+    """
 
 
 @scheduler.command("start")
@@ -134,6 +140,8 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     \b
     Members, monthly pain.008 files, the simulated bank's rejects and returns,
     the unpaid workflow, re-presentations, settlement, dunning, the blocked list.
+
+    \b
     Example:
       sepa-batch demo --dir demo-club --members 200 --months 4
     """

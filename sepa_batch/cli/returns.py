@@ -27,7 +27,13 @@ from sepa_batch.services import returns as returns_service
 
 @click.group()
 def returns() -> None:
-    """Bank return files: pain.002 rejects, camt.054 / camt.053 / camt.052 returns."""
+    """Bank return files: pain.002 rejects, camt.054 / camt.053 / camt.052 returns.
+
+    \b
+    Example:
+      sepa-batch returns inspect var/inbox/SB-20100701-000001.camt054.xml
+      sepa-batch returns import --inbox --as-of 2010-07-20
+    """
 
 
 @returns.command("inspect")
@@ -102,6 +108,8 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
     \b
     With --inbox, applied files move to the archive and refused ones to failed/
     with a .error.txt saying why.
+
+    \b
     Example:
       sepa-batch returns import bank/camt054.xml --as-of 2010-07-20
       sepa-batch returns import --inbox --json
@@ -175,7 +183,12 @@ def returns_unmatched(app: App, as_json: bool) -> None:
 
 @click.group()
 def bank() -> None:
-    """A simulated bank, for tests and demonstrations."""
+    """A simulated bank, for tests and demonstrations.
+
+    \b
+    Example:
+      sepa-batch bank simulate var/outbox/SB-20100701-000001.xml --out var/inbox
+    """
 
 
 @bank.command("simulate")

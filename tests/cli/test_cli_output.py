@@ -187,3 +187,34 @@ def test_returns_inspect_says_why_a_file_has_no_direct_debit_item(club):
         "2 entries read, none is a direct-debit item: 2 × one of the account's own payments "
         "coming back, not a direct debit, bank code PMNT/ICDT/RRTN"
     ) in result.stdout
+
+
+def _commands(command, path=()):
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _commands(sub, (*path, name))
+
+
+@pytest.mark.parametrize(
+    ("path", "command"),
+    list(_commands(cli)),
+    ids=lambda v: " ".join(v) if isinstance(v, tuple) else "",
+)
+def test_every_help_has_an_example_in_a_paragraph_of_its_own(path, command):
+    import click
+
+    text = command.get_help(click.Context(command, info_name=" ".join(("sepa-batch", *path))))
+    lines = text.splitlines()
+    examples = [i for i, line in enumerate(lines) if line.strip() == "Example:"]
+    assert examples, text
+    for i in examples:
+        assert lines[i - 1].strip() == "", text
+        assert lines[i + 1].strip().startswith("sepa-batch"), text
+
+
+def test_output_to_a_file_is_not_cut_at_80_columns(club):
+    ok(club, "pay", "1", "--as-of", "2010-08-20")  # the open CHEQUE instalment
+    result = invoke(club, "pay", "1", "--as-of", "2010-08-20")
+    assert result.exit_code == 1
+    [line] = result.stderr.strip().splitlines()
+    assert len(line) > 80 and line.endswith("it is already paid")
