@@ -69,15 +69,13 @@ def returns_inspect(app: App, file: Path, as_json: bool) -> None:
     for item in document["items"]:
         table.add_row(*(str(item[key]) if item[key] is not None else "" for key in columns))
     stdout.print(table)
-    if parsed.entries:
+    if parsed.ignored:
         stdout.print(_entries_sentence(parsed))
 
 
 def _entries_sentence(parsed) -> str:
     """How many entries a camt file holds, and why those that gave no item gave none."""
     entries = f"{parsed.entries} entr{'y' if parsed.entries == 1 else 'ies'} read"
-    if not parsed.ignored:
-        return f"{entries}, each about our direct debits"
     why = "; ".join(f"{count} × {reason}" for reason, count in parsed.ignored)
     if not parsed.items:
         return f"{entries}, none is a direct-debit item: {why}"
