@@ -21,8 +21,8 @@ from pathlib import Path
 PRIVATE_UMASK = 0o077
 STALE_SECONDS = 3600
 
-#: ``.name.PID.tmp`` (notices), ``PID-...rows`` (a spool file naming its process)
-_PID = re.compile(r"(?:^\.[^/]*\.(\d+)\.tmp$)|(?:^(\d+)-.*\.rows$)")
+#: ``.name.PID.tmp``: a notice being written by process PID
+_PID = re.compile(r"^\.[^/]*\.(\d+)\.tmp$")
 
 
 def private_files() -> int:
@@ -46,7 +46,7 @@ def _alive(pid: int) -> bool:
 def is_leftover(path: Path, now: float | None = None) -> bool:
     match = _PID.match(path.name)
     if match:
-        return not _alive(int(match.group(1) or match.group(2)))
+        return not _alive(int(match.group(1)))
     try:
         age = (now if now is not None else time.time()) - path.stat().st_mtime
     except FileNotFoundError:

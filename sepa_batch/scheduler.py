@@ -29,6 +29,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sepa_batch import config as config_module
 from sepa_batch.config import Config
 from sepa_batch.db.session import Database
+from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
@@ -90,7 +91,14 @@ def export_blocked(rt: Runtime, day: date) -> Path:
         writer.writerow(["customer", "name", "overdue", "since"])
         for row in rows:
             writer.writerow(
-                [row.customer, row.name, format_amount(row.overdue_cents), row.since.isoformat()]
+                spreadsheet_row(  # read by people in a spreadsheet too: no formula runs
+                    [
+                        row.customer,
+                        row.name,
+                        format_amount(row.overdue_cents),
+                        row.since.isoformat(),
+                    ]
+                )
             )
     partial.replace(path)
     return path
@@ -142,6 +150,7 @@ def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> s
     """Run one job for ``day`` and log its one line."""
     now = now or datetime.combine(day, datetime.min.time())
     try:
+        remove_leftovers(rt.config.folders)  # what a crashed job left: spool rows, .tmp files
         outcome = JOBS_BY_NAME[name].run(rt, day, now)
     except Exception as exc:
         log.error("job %s %s: FAILED: %s", name, day.isoformat(), exc)

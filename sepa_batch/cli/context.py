@@ -17,13 +17,27 @@ from sepa_batch.errors import InvalidInput, NotReady, SepaBatchError
 from sepa_batch.files import remove_leftovers
 from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 
-stdout = Console(highlight=False)
-stderr = Console(stderr=True, highlight=False)
-for _console in (stdout, stderr):
-    if not _console.is_terminal:
+# markup is off: every value printed (a name, a code, an end-to-end id) is printed as it is,
+# never read as rich markup; styles are given as ``Text`` objects
+stdout = Console(highlight=False, markup=False)
+stderr = Console(stderr=True, highlight=False, markup=False)
+
+
+def _unwrapped(console: Console) -> Console:
+    if not console.is_terminal:
         # files and pipes get whole lines and whole tables, never cut at 80 columns
-        _console.width = 200
-        _console.soft_wrap = True
+        console.width = 200
+        console.soft_wrap = True
+    return console
+
+
+for _console in (stdout, stderr):
+    _unwrapped(_console)
+
+
+def story_console() -> Console:
+    """A console that reads rich markup, for the demo's own texts (no user data in them)."""
+    return _unwrapped(Console(highlight=False))
 
 
 class App:

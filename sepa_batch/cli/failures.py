@@ -17,7 +17,6 @@ import traceback
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from sepa_batch.errors import NotReady, SepaBatchError
 
@@ -153,14 +152,14 @@ def report(exc: BaseException, app=None, *, debug: bool = False) -> int:
             path = None
     logged = write_log(path, exc) if path is not None else False
     if debug:
-        stderr.print(escape(mask_ibans("".join(traceback.format_exception(exc)))), soft_wrap=True)
+        stderr.print(mask_ibans("".join(traceback.format_exception(exc))), soft_wrap=True)
     if sentence is None:
         where = f"the details are in {path}" if logged else "no log could be written"
         sentence = (
             f"error: unexpected {type(exc).__name__}: {_first_line(exc) or 'no message'}; "
             f"{where} (run again with --debug to see them here)"
         )
-    stderr.print(escape(mask_ibans(sentence)), soft_wrap=True)
+    stderr.print(mask_ibans(sentence), soft_wrap=True)
     return 1
 
 

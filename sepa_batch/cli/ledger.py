@@ -25,6 +25,7 @@ from sepa_batch.console import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput
+from sepa_batch.files import spreadsheet_cell
 from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import unpaid as unpaid_service
@@ -99,7 +100,9 @@ def blocked(app: App, as_of, fmt: str) -> None:
             sys.stdout, fieldnames=["customer", "name", "overdue", "since"], lineterminator="\n"
         )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {key: spreadsheet_cell(value) for key, value in row.items()} for row in rows
+        )
     else:
         table = Table(title=f"Blocked on {day}")
         for column in ("customer", "name", "overdue", "since"):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from rich.markup import escape
 
 from sepa_batch.cli.context import (
     AMOUNT,
@@ -48,12 +47,17 @@ def init(app: App) -> None:
         shown = database.engine.url.render_as_string(hide_password=True)
     finally:
         database.dispose()
-    stdout.print(f"database ready at revision {revision}: {escape(shown)}")
+    stdout.print(f"database ready at revision {revision}: {shown}")
 
 
 @click.group()
 def customers() -> None:
-    """Customers and their mandates."""
+    """Customers and their mandates.
+
+    \b
+    Example:
+      sepa-batch customers import fixtures/customers.csv --as-of 2010-07-01
+    """
 
 
 @customers.command("import")
@@ -73,6 +77,8 @@ def customers_import(
     Columns: customer_id,name,email,street,building_number,postcode,town,country,
              iban,bic,mandate_id,mandate_signed_on
     Cells are separated by , or ; (as Excel writes them); UTF-8, or --encoding.
+
+    \b
     Example:
       sepa-batch customers import fixtures/customers.csv --dry-run
     """
@@ -94,7 +100,12 @@ def customers_import(
 
 @click.group()
 def articles() -> None:
-    """The article catalogue (subscriptions, rejection fees, dunning fees)."""
+    """The article catalogue (subscriptions, rejection fees, dunning fees).
+
+    \b
+    Example:
+      sepa-batch articles import fixtures/articles.csv
+    """
 
 
 @articles.command("import")
@@ -207,7 +218,12 @@ def instalment(app: App, customer, amount, due, mode, label, as_of) -> None:
 
 @click.group()
 def mandate() -> None:
-    """Mandates."""
+    """Mandates: amend the account or the reference of a customer's mandate.
+
+    \b
+    Example:
+      sepa-batch mandate update C001 --iban FR7630004000031234567890143 --bic BNPAFRPP
+    """
 
 
 @mandate.command("update")

@@ -18,6 +18,7 @@ from sepa_batch.cli.context import (
     print_json,
     refuses,
     stdout,
+    story_console,
     today,
 )
 
@@ -32,7 +33,13 @@ def _logging() -> None:
 
 @click.group()
 def scheduler() -> None:
-    """The scheduler: collection, return inbox, settlement, dunning, blocked list."""
+    """The scheduler: collection, return inbox, settlement, dunning, blocked list.
+
+    \b
+    Example:
+      sepa-batch scheduler jobs
+      sepa-batch scheduler run-due --as-of 2010-08-01
+    """
 
 
 @scheduler.command("start")
@@ -132,6 +139,8 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     \b
     Members, monthly pain.008 files, the simulated bank's rejects and returns,
     the unpaid workflow, re-presentations, settlement, dunning, the blocked list.
+
+    \b
     Example:
       sepa-batch demo --dir demo-club --members 200 --months 4
     """
@@ -139,4 +148,4 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
 
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")
-    run_demo(folder, members=members, months=months, seed=seed, console=stdout)
+    run_demo(folder, members=members, months=months, seed=seed, console=story_console())
