@@ -100,12 +100,19 @@ def write(tmp: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
 
 
 def customers_file(**fields):
-    return lambda tmp: ("customers", "import", write(tmp, "c.csv", f"{HEADER}\n{customer_row(**fields)}\n"), "--as-of", "2010-07-01")  # fmt: skip  # noqa: E501
+    def args(tmp: Path) -> tuple:
+        path = write(tmp, "c.csv", f"{HEADER}\n{customer_row(**fields)}\n")
+        return ("customers", "import", path, "--as-of", "2010-07-01")
+
+    return args
 
 
 def articles_file(**fields):
-    header = ",".join(ARTICLE_COLUMNS)
-    return lambda tmp: ("articles", "import", write(tmp, "a.csv", f"{header}\n{article_row(**fields)}\n"))  # fmt: skip  # noqa: E501
+    def args(tmp: Path) -> tuple:
+        header = ",".join(ARTICLE_COLUMNS)
+        return ("articles", "import", write(tmp, "a.csv", f"{header}\n{article_row(**fields)}\n"))
+
+    return args
 
 
 def command(*args):
@@ -138,6 +145,8 @@ CASES = [
      ["c.csv line 2", "postcode", "at most 16"]),
     ("customer id over 35", customers_file(customer_id="C" * 36), 1,
      ["c.csv line 2", "customer_id", "at most 35"]),
+    ("unquoted delimiter in a cell", customers_file(name="Dupont, Jean"), 1,
+     ["c.csv line 2", "row", "13 cells for 12 columns", "must be in double quotes"]),
     ("e-mail", customers_file(email="not-an-email"), 1,
      ["c.csv line 2", "email", "'not-an-email' is not an e-mail address"]),
     # articles.csv
