@@ -75,10 +75,16 @@ def parse_csv(text: str, columns: list[str], what: str) -> list[tuple[int, dict[
     Traceback (most recent call last):
     ...
     sepa_batch.errors.InvalidInput: a.csv line 1: header: missing column(s): label
+    >>> parse_csv("code,label\\nA,Dupont, Jean\\n", ["code", "label"], "a.csv")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    sepa_batch.errors.InvalidInput: a.csv line 2: row: 3 cells for 2 columns: a cell that ...
     """
     text = text.removeprefix("\ufeff")
     header = text.split("\n", 1)[0].rstrip("\r")
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=_delimiter(header, columns))
+    delimiter = _delimiter(header, columns)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     names = [name.strip() for name in reader.fieldnames or []]
     reader.fieldnames = names
     missing = [c for c in columns if c not in names]
@@ -86,6 +92,14 @@ def parse_csv(text: str, columns: list[str], what: str) -> list[tuple[int, dict[
         raise InvalidInput(f"{what} line 1", "header", f"missing column(s): {', '.join(missing)}")
     rows = []
     for row in reader:
+        extra = [value for value in row.get(None) or [] if value.strip()]
+        if extra:
+            raise InvalidInput(
+                f"{what} line {reader.line_num}",
+                "row",
+                f"{len(names) + len(extra)} cells for {len(names)} columns: a cell that holds "
+                f"the delimiter {delimiter!r} must be in double quotes",
+            )
         if not any((value or "").strip() for key, value in row.items() if key):
             continue  # an empty line, or one of only delimiters (Excel writes those)
         rows.append((reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}))
