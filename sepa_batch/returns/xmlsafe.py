@@ -32,6 +32,9 @@ Element = etree._Element  # the type of a parsed element, for annotations
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+#: The largest amount an ISO 20022 SEPA message carries (EPC rulebooks: 999,999,999.99):
+#: anything larger is refused when the file is read, far below what the database stores.
+MAX_AMOUNT_CENTS = 99_999_999_999
 _AMOUNT = re.compile(r"^\d{1,18}(\.\d+)?$")
 
 
@@ -143,17 +146,24 @@ def texts(el: Element | None, *path: str) -> list[str]:
 def amount(el: Element, *, source: str) -> tuple[int, str | None]:
     """An ISO 20022 amount element (``<Amt Ccy="EUR">49.90</Amt>``) as (cents, currency).
 
-    Exact: read as a Decimal, never a float. More than two decimals, a sign or anything
-    that is not a plain decimal number refuses the whole file.
+    Exact: read as a Decimal, never a float. More than two decimals, a sign, an amount above
+    999,999,999.99 or anything that is not a plain decimal number refuses the whole file.
     """
     raw = value(el)
-    where = f"{source}: {local(el)} {raw!r}"
+    parent = el.getparent()
+    name = local(el) if parent is None else f"{local(parent)}/{local(el)}"
+    where = f"{source}: {name} {raw!r}"
     if raw is None or not _AMOUNT.match(raw):
         raise RefusedFile(f"{where}: not an amount like 49.90")
     if "." in raw and len(raw.split(".")[1]) > 2:
         raise RefusedFile(f"{where}: an amount has more than 2 decimals")
     currency = (el.get("Ccy") or "").strip() or None
-    return to_cents(Decimal(raw), record=source, field=local(el)), currency
+    cents = to_cents(Decimal(raw), record=source, field=local(el))
+    if cents > MAX_AMOUNT_CENTS:
+        raise RefusedFile(
+            f"{where}: more than 999999999.99, the largest amount a SEPA message carries"
+        )
+    return cents, currency
 
 
 def iso_date(el: Element | None, *, source: str) -> date | None:

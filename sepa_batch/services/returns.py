@@ -19,8 +19,12 @@ waits for everything before it to be written.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import logging
+import os
 import shutil
+import socket
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -52,6 +56,7 @@ from sepa_batch.services.unpaid import IN_CHUNK, UnpaidBatch, UnpaidCase, UnpayO
 
 #: The currency of every amount we collect.
 CURRENCY = "EUR"
+log = logging.getLogger("sepa_batch.returns")
 COLLECTED = (Status.SUBMITTED, Status.PAID)
 
 
@@ -497,27 +502,96 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
+#: Inbox files being imported, in one folder per process (``<host>-<pid>``).
+PROCESSING = ".processing"
+
+
+def _claim_folder(config: Config) -> Path:
+    return config.folders.inbox / PROCESSING / f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _claim(path: Path, config: Config) -> Path | None:
+    """Take an inbox file for this process: one atomic rename into its own folder. None when
+    another process took it first (the rename finds no file)."""
+    folder = _claim_folder(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / path.name
+    try:
+        os.rename(path, target)
+    except FileNotFoundError:
+        return None
+    return target
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover_claims(config: Config) -> None:
+    """Files claimed by a process of this host that is gone go back to the inbox."""
+    processing = config.folders.inbox / PROCESSING
+    if not processing.is_dir():
+        return
+    host = socket.gethostname()
+    for folder in processing.iterdir():
+        name, _, pid = folder.name.rpartition("-")
+        if name != host or not pid.isdigit() or int(pid) == os.getpid() or _alive(int(pid)):
+            continue
+        for path in folder.iterdir():
+            try:
+                os.rename(path, config.folders.inbox / path.name)
+            except FileNotFoundError:  # another process recovered it first
+                continue
+            log.warning("returns: %s taken back from a stopped import", path.name)
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _failure(path: Path, exc: Exception) -> str:
+    if isinstance(exc, SepaBatchError):
+        return str(exc)
+    log.error("returns: %s failed", path.name, exc_info=exc)
+    return f"{path.name}: {type(exc).__name__}: {exc}"
+
+
 def import_returns(
     db: Database, config: Config, paths: list[Path], today: date, *, move: bool = False
 ) -> list[FileOutcome]:
-    """Import files one by one; with ``move`` (the inbox), applied files go to the archive and
-    refused ones to ``failed/`` with the reason beside them."""
+    """Import files one by one; with ``move`` (the inbox), each file is first claimed by this
+    process (a file another process took is skipped), applied files go to the archive, and a
+    file that fails — unreadable, refused, or any error while applying it — goes to ``failed/``
+    with the reason beside it, and the next file is imported."""
     outcomes = []
     for path in paths:
+        work = _claim(path, config) if move else path
+        if work is None:
+            continue
         try:
-            outcome = apply_file(db, config, path, today)
-        except SepaBatchError as exc:
-            outcome = FileOutcome(str(path), error=str(exc))
+            outcome = apply_file(db, config, work, today)
+        except Exception as exc:
+            if not move and not isinstance(exc, SepaBatchError):
+                raise
+            outcome = FileOutcome(str(path), error=_failure(path, exc))
             if move:
-                target = _move(path, config.folders.failed)
+                target = _move(work, config.folders.failed)
                 target.with_name(target.name + ".error.txt").write_text(
-                    f"{exc}\n", encoding="utf-8"
+                    f"{outcome.error}\n", encoding="utf-8"
                 )
                 outcome.moved_to = str(target)
         else:
+            outcome.path = str(path)
             if move:
-                outcome.moved_to = str(_move(path, config.folders.archive))
+                outcome.moved_to = str(_move(work, config.folders.archive))
         outcomes.append(outcome)
+    if move:
+        with contextlib.suppress(OSError):
+            _claim_folder(config).rmdir()
     notices.write_pending(db)
     return outcomes
 
@@ -526,6 +600,7 @@ def inbox_files(config: Config) -> list[Path]:
     inbox = config.folders.inbox
     if not inbox.is_dir():
         return []
+    _recover_claims(config)
     return sorted(p for p in inbox.iterdir() if p.is_file() and not p.name.startswith("."))
 
 

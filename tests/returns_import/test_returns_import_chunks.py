@@ -99,17 +99,18 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
             (e2e[3], "AM04"),  # C001 August: a direct debit no more (revoked): cheque today
             (e2e[5], "AM04"),  # C002 July: fee, direct debit at the next collection
             (e2e[5], "AM04"),  # the same return again: a duplicate
-            (e2e[8], "AM05"),  # C003 July: flagged for review, nothing else
+            (e2e[8], "AM05"),  # C003 July: held for review, nothing else
             ("NOT-OURS-1", "AM04"),
         ],
     )
     [outcome] = returns.import_returns(db, config, [path], REJECTED_ON)
-    assert (outcome.applied, outcome.duplicates, outcome.unmatched, outcome.recorded) == (
-        4,
-        1,
-        1,
-        0,
-    )
+    assert (
+        outcome.applied,
+        outcome.duplicates,
+        outcome.unmatched,
+        outcome.review,
+        outcome.recorded,
+    ) == (3, 1, 1, 1, 0)
     assert new_lines(db) == [
         (10, "C001", -5000, "DIRECT_DEBIT", REJECTED_ON, None, 2),  # item 1: reversal
         (11, "C001", 5000, "CHEQUE", REJECTED_ON, 2, None),  # item 1: re-presentation
@@ -140,10 +141,11 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
         ("UNPAID", "AM04"),
         ("UNPAID", "AM04"),
         ("SUBMITTED", None),
-        ("SUBMITTED", "AM05"),
+        ("SUBMITTED", None),
         ("SUBMITTED", None),
     ]
     assert lines[8].needs_review is True and lines[5].needs_review is False
+    assert lines[8].held_by_return_id is not None and lines[5].held_by_return_id is None
     assert lines[12].label == "Frais de rejet de prélèvement, paiement n° 3"  # [club] language fr
     assert (mandates["C001"], mandates["C002"], mandates["C003"]) == ("REVOKED", "ACTIVE", "ACTIVE")
     assert (opened["C001"], opened["C002"], opened["C003"]) == (REJECTED_ON, REJECTED_ON, None)
@@ -154,7 +156,7 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
         (e2e[3], "applied", 3),
         (e2e[5], "applied", 5),
         (e2e[5], "duplicate", 5),
-        (e2e[8], "applied", 8),
+        (e2e[8], "review", 8),
         ("NOT-OURS-1", "unmatched", None),
     ]
 
