@@ -17,6 +17,7 @@ from sepa_batch.cli.context import (
     stdout,
     today,
 )
+from sepa_batch.mandate_form import write_pdf
 from sepa_batch.services import mandates
 
 
@@ -165,3 +166,37 @@ def report_mandates(app: App, days: int, as_of, as_json) -> None:
             document["expires_on"],
         )
     stdout.print(table)
+
+
+@click.command("form")
+@click.argument("customer", required=False)
+@click.option("--blank", is_flag=True, help="A blank form for a new member.")
+@click.option(
+    "--out", type=click.Path(dir_okay=False, writable=True), required=True, help="The PDF file."
+)
+@click.option(
+    "--language",
+    type=click.Choice(["fr", "en"]),
+    default=None,
+    help="Default: the club's language ([dunning] language).",
+)
+@pass_app
+@refuses
+def mandate_form(app: App, customer, blank: bool, out: str, language) -> None:
+    """Write the mandate form (PDF) for the debtor to sign, with every element the
+    SDD Core rulebook requires.
+
+    \b
+    Example:
+      sepa-batch mandate form C001 --out C001-mandate.pdf
+      sepa-batch mandate form --blank --out mandate.pdf --language en
+    """
+    if blank == bool(customer):
+        raise click.UsageError("name a CUSTOMER or give --blank, not both")
+    form = (
+        mandates.blank_form(app.config)
+        if blank
+        else mandates.customer_form(app.db, app.config, customer)
+    )
+    write_pdf(form, out, language or app.config.dunning_language)
+    stdout.print(f"mandate form written to {escape(out)}")

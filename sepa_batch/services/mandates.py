@@ -11,13 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from schwifty import IBAN
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sepa_batch.config import Address, Config
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, MandateEvent
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import MandateStatus, Mode, Status
 from sepa_batch.errors import InvalidInput
+from sepa_batch.mandate_form import MandateForm, Party
 from sepa_batch.money import format_amount
 from sepa_batch.services.collection import add_months
 from sepa_batch.services.common import current_mandate, customer_by_code
@@ -227,3 +230,35 @@ def expiring_mandates(
             if expires <= horizon:
                 found.append(Expiring(code, mandate.reference, mandate.last_presented_on, expires))
     return sorted(found, key=lambda e: (e.expires_on, e.customer))
+
+
+def blank_form(config: Config) -> MandateForm:
+    """The form for a new member: the creditor's part filled in, the debtor's left blank."""
+    creditor = config.creditor
+    return MandateForm(
+        Party(creditor.name, creditor.address), creditor.creditor_id, None, None, None, None, None
+    )
+
+
+def customer_form(db: Database, config: Config, customer_code: str) -> MandateForm:
+    """The form of the customer's current mandate, filled in for the debtor to sign."""
+    with db.reader() as session:
+        customer = customer_by_code(session, customer_code)
+        mandate = current_mandate(session, customer.id)
+        if mandate is None:
+            raise InvalidInput(f"customer {customer_code}", "mandate", "has no mandate")
+        address = Address(
+            customer.street, customer.building_number, customer.postcode, customer.town,
+            customer.country,
+        )  # fmt: skip
+        creditor = config.creditor
+        return MandateForm(
+            creditor=Party(creditor.name, creditor.address),
+            creditor_id=creditor.creditor_id,
+            reference=mandate.reference,
+            debtor=Party(customer.name, address),
+            iban=IBAN(mandate.iban, allow_invalid=True).formatted,
+            bic=mandate.bic,
+            one_off=mandate.one_off,
+            signed_on=mandate.signed_on.strftime("%d/%m/%Y"),
+        )
