@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from sepa_batch.cli.cancel import cancel
 from sepa_batch.cli.collection import collect
 from sepa_batch.cli.context import App
 from sepa_batch.cli.dunning import dunning
@@ -78,6 +79,7 @@ for command in (
 for command in (mandate_add, mandate_revoke, mandate_show, mandate_form):
     mandate.add_command(command)
 report.add_command(report_mandates)
+cli.add_command(cancel)
 
 
 def main() -> None:
