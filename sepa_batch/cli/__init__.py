@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import click
 
+from sepa_batch.cli.cancel import cancel
 from sepa_batch.cli.collection import collect
 from sepa_batch.cli.context import App
 from sepa_batch.cli.dunning import dunning
 from sepa_batch.cli.failures import Guarded
 from sepa_batch.cli.ledger import access, blocked, ledger, pay, unpay
+from sepa_batch.cli.mandates import (
+    mandate_add,
+    mandate_form,
+    mandate_revoke,
+    mandate_show,
+    report_mandates,
+)
 from sepa_batch.cli.master_data import (
     articles,
     customers,
@@ -80,6 +88,10 @@ for command in (
     demo,
 ):
     cli.add_command(command)
+for command in (mandate_add, mandate_revoke, mandate_show, mandate_form):
+    mandate.add_command(command)
+report.add_command(report_mandates)
+cli.add_command(cancel)
 
 
 def main() -> None:

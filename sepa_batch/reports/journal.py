@@ -161,7 +161,11 @@ def _sales(period: Period):
         )
         .join(Customer, Customer.id == LedgerLine.customer_id)
         .outerjoin(Article, Article.id == LedgerLine.article_id)
-        .where(LedgerLine.kind == LineKind.SALE, *period.clauses(LedgerLine.date))
+        .where(
+            LedgerLine.kind == LineKind.SALE,
+            LedgerLine.status.is_(None),  # a cancelled sale was never owed
+            *period.clauses(LedgerLine.date),
+        )
     )
 
 

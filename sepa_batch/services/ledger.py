@@ -55,7 +55,7 @@ def line_document(row: LedgerLine, review_reason: str | None = None) -> dict:
         "label": row.label,
         "amount": format_amount(row.amount_cents),
         "mode": row.mode if payment else None,
-        "status": row.status if payment else None,
+        "status": row.status,  # a sale has none unless it was cancelled
         "paid_on": _iso(row.paid_on),
         "represents": row.represents_id,
         "end_to_end_id": row.end_to_end_id,
