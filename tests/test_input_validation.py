@@ -78,7 +78,7 @@ def snapshot(run: Cli, url: str | None = None) -> dict:
     files = sorted(
         (str(path.relative_to(root)), path.is_dir() or path.read_bytes())
         for path in root.rglob("*")
-        if ".db" not in path.name
+        if ".db" not in path.name and path.relative_to(root).parts[0] != "logs"  # the log may grow
     )
     return {"tables": tables, "files": files}
 

@@ -39,6 +39,10 @@ _HINT = {
     (Status.UNPAID, "unpay"): ": it is already unpaid",
     (Status.PAID, "pay"): ": it is already paid",
     (Status.SCHEDULED, "unpay"): ": it was never collected nor paid",
+    (Status.SUBMITTED, "cancel"): ": it is in a bank file already",
+    (Status.PAID, "cancel"): ": it is paid; record a refund instead",
+    (Status.UNPAID, "cancel"): ": it came back unpaid; the unpaid workflow handles it",
+    (Status.CANCELLED, "cancel"): ": it is cancelled already",
 }
 
 

@@ -66,10 +66,19 @@ def test_submitted_paid_and_unpaid_lines_are_refused_and_nothing_changes(run):
     refused(
         run,
         submitted,
-        f"line {submitted}: status: cannot cancel a SUBMITTED line: it is in a bank file",
+        f"line {submitted}: status: this line is in a bank file (SUBMITTED), so it cannot be "
+        "cancelled: it is in a bank file already",
     )
-    refused(run, paid, f"line {paid}: status: cannot cancel a PAID line: it is paid")
-    refused(run, unpaid, f"line {unpaid}: status: cannot cancel a UNPAID line: it came back unpaid")
+    refused(
+        run,
+        paid,
+        f"line {paid}: status: this line is paid (PAID), so it cannot be cancelled: it is paid",
+    )
+    refused(
+        run,
+        unpaid,
+        f"line {unpaid}: status: this line is unpaid (UNPAID), so it cannot be cancelled",
+    )
 
 
 def test_a_sale_with_a_payment_since_is_refused(run):
@@ -98,5 +107,7 @@ def test_cancelling_twice_is_refused(run):
     [line] = line_ids(run, "instalment", "C001", "--amount", "30.00", "--due", "2010-09-05")
     run("cancel", line, "--reason", "x", *AS_OF)
     refused(
-        run, line, f"line {line}: status: cannot cancel a CANCELLED line: it is cancelled already"
+        run,
+        line,
+        f"line {line}: status: this line is cancelled (CANCELLED), so it cannot be cancelled",
     )
