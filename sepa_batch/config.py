@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -183,6 +185,21 @@ class DunningLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """``[smtp]``: where notices are sent. The password is never here: ``password_env`` names
+    the environment variable that holds it, read only when sending."""
+
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    user: str | None
+    password_env: str | None
+    sender: str
+    reply_to: str | None
+    max_per_minute: int
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str
     creditor: Creditor
@@ -202,6 +219,7 @@ class Config:
     dunning_levels: tuple[DunningLevel, ...]
     accounts: dict[str, str]
     scheduler: dict[str, Any]
+    smtp: SmtpSettings | None = None  # None: notices stay files
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -356,6 +374,72 @@ def _folders(r: _Reader, base: Path) -> Folders:
     return Folders(**{key: path(key) for key in Folders.__slots__})
 
 
+SMTP_KEYS = (
+    "host",
+    "port",
+    "security",
+    "user",
+    "password_env",
+    "sender",
+    "reply_to",
+    "max_per_minute",
+)
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _smtp(r: _Reader) -> SmtpSettings | None:
+    """``[smtp]`` if present: exactly the keys of ``SMTP_KEYS``; ``port`` defaults from
+    ``security`` (587 starttls, 465 ssl, 25 none)."""
+    if "smtp" not in r.raw:
+        return None
+    tree = r.get("smtp", dict)
+    for key in tree:
+        if key not in SMTP_KEYS:
+            raise r.fail(f"smtp.{key}", f"unknown key (the keys are {', '.join(SMTP_KEYS)})")
+
+    def text(key: str, *, optional: bool = True) -> str | None:
+        if key not in tree:
+            if optional:
+                return None
+            raise r.fail(f"smtp.{key}", "missing")
+        return r.text(f"smtp.{key}", optional=optional)
+
+    security = text("security") or "starttls"
+    if security not in SMTP_SECURITY:
+        raise r.fail("smtp.security", f"{security!r} is not one of starttls, ssl, none")
+    port = r.number("smtp.port", 1, 65535) if "port" in tree else SMTP_SECURITY[security]
+    per_minute = r.number("smtp.max_per_minute", 1, 100_000) if "max_per_minute" in tree else 30
+    user = text("user")
+    password_env = text("password_env")
+    if password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+        raise r.fail(
+            "smtp.password_env",
+            "must be the NAME of an environment variable holding the password "
+            "(letters, digits, underscores), not the password itself",
+        )
+    if user and not password_env:
+        raise r.fail("smtp.password_env", "missing (required when smtp.user is set)")
+    addresses = {}
+    for key in ("sender", "reply_to"):
+        value = text(key, optional=key != "sender")
+        if value is not None and "@" not in parseaddr(value)[1]:
+            raise r.fail(f"smtp.{key}", f"{value!r} is not an e-mail address")
+        addresses[key] = value
+    host = text("host", optional=False)
+    if any(c.isspace() for c in host):
+        raise r.fail("smtp.host", f"{host!r} is not a host name")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        user=user,
+        password_env=password_env,
+        sender=addresses["sender"],
+        reply_to=addresses["reply_to"],
+        max_per_minute=per_minute,
+    )
+
+
 def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     """Validate a merged configuration tree; relative folders are taken from ``base``."""
     r = _Reader(source, raw)
@@ -400,6 +484,7 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         dunning_levels=_levels(r),
         accounts={key: str(value) for key, value in accounts.items()},
         scheduler=dict(r.get("scheduler", dict)),
+        smtp=_smtp(r),
     )
 
 

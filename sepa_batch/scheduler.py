@@ -33,6 +33,7 @@ from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
 from sepa_batch.services.collection import collect_due
+from sepa_batch.services.delivery import scheduler_job as _notices
 
 log = logging.getLogger("sepa_batch.scheduler")
 
@@ -111,6 +112,7 @@ JOBS = (
     Job("collection", _collection, "the monthly collection into pain.008 files"),
     Job("dunning", _dunning, "issue the dunning notices that are due"),
     Job("blocked", _blocked_list, "export the blocked list for the door system"),
+    Job("notices", _notices, "e-mail the notices not sent yet ([smtp])"),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 
@@ -125,6 +127,7 @@ def triggers(config: Config) -> dict[str, object]:
         "collection": CronTrigger.from_crontab(settings["collection_cron"]),
         "dunning": daily,
         "blocked": daily,
+        "notices": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"])),
     }
 
 

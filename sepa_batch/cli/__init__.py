@@ -17,6 +17,7 @@ from sepa_batch.cli.master_data import (
     sale,
     subscribe,
 )
+from sepa_batch.cli.notices import notices
 from sepa_batch.cli.operations import demo, scheduler
 from sepa_batch.cli.reports import report, settle
 from sepa_batch.cli.returns import bank, returns
@@ -66,6 +67,7 @@ for command in (
     bank,
     scheduler,
     demo,
+    notices,
 ):
     cli.add_command(command)
 
