@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from email import message_from_bytes, policy
@@ -57,7 +57,7 @@ class Mailbox:
 
     async def handle_DATA(self, server, session, envelope):
         if self.delay:
-            time.sleep(self.delay)  # holds the server: senders overlap
+            await asyncio.sleep(self.delay)  # a slow server: senders overlap
         with self.lock:
             self.messages.append(message_from_bytes(envelope.original_content, policy=policy.SMTP))
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
