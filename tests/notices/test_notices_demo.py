@@ -31,7 +31,6 @@ def test_the_demo_notices_arrive_each_exactly_once(tmp_path, mailbox):
         issued += session.scalar(
             select(func.count()).select_from(DunningNotice).where(DunningNotice.path.is_not(None))
         )
-    print(f"{issued} notices issued and sent")
     assert issued >= 5  # the story has unpaids: pre-notifications and dunning letters
     ids = mailbox.message_ids()
     assert len(ids) == issued and len(set(ids)) == issued  # each notice once
