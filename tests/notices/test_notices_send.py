@@ -235,3 +235,15 @@ def test_resolve_refuses_a_notice_that_is_not_uncertain(cli_run, smtp_db, smtp_c
     assert "no such delivery" in cli_run("notices", "resolve", "9", "--sent", expect=1).stderr
     with pytest.raises(SepaBatchError):
         delivery.resolve(smtp_db, 1, sent=True, now=NOW)
+
+
+def test_the_scheduler_sends_the_notices_when_smtp_is_set(cli_run, smtp_db, smtp_config, mailbox):
+    dunning_notices(smtp_db, smtp_config, 2)
+    listed = [job["name"] for job in cli_run.json("scheduler", "jobs")["jobs"]]
+    assert listed[-1] == "notices"
+    ran = cli_run.json("scheduler", "run-due", "--as-of", DAY.isoformat())["jobs"]
+    assert list(ran)[-1] == "notices"
+    assert ran["notices"] == "2 sent, 0 to retry, 0 failed, 0 sent-unknown, 0 to print"
+    assert len(mailbox.messages) == 2
+    again = cli_run.json("scheduler", "run-due", "--as-of", DAY.isoformat())["jobs"]
+    assert again["notices"].startswith("0 sent") and len(mailbox.messages) == 2
