@@ -48,6 +48,7 @@ class Customer(Base):
     town: Mapped[str] = mapped_column(String(35))
     country: Mapped[str] = mapped_column(String(2))
     dunning_since: Mapped[date | None] = mapped_column(Date)  # open dunning cycle
+    language: Mapped[str | None] = mapped_column(String(2))  # of the notices; None: the club's
 
 
 class Mandate(Base):

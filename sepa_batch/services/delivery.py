@@ -115,7 +115,7 @@ def enqueue(db: Database, config: Config, now: datetime) -> tuple[int, int]:
             ),
             ("dunning", DunningNotice, DunningNotice.customer_id, None),
         ):
-            query = select(model.id, Customer.id, Customer.email)
+            query = select(model.id, Customer.id, Customer.email, Customer.language)
             if join is not None:
                 query = query.join(LedgerLine, join)
             query = (
@@ -130,7 +130,7 @@ def enqueue(db: Database, config: Config, now: datetime) -> tuple[int, int]:
                 .order_by(model.id)
             )
             rows = []
-            for notice_id, customer_id, email in session.execute(query):
+            for notice_id, customer_id, email, language in session.execute(query):
                 address = (email or "").strip() or None
                 rows.append(
                     {
@@ -138,7 +138,7 @@ def enqueue(db: Database, config: Config, now: datetime) -> tuple[int, int]:
                         "notice_id": notice_id,
                         "customer_id": customer_id,
                         "recipient": address,
-                        "language": config.dunning_language,
+                        "language": language or config.dunning_language,
                         "status": "queued" if address else "print",
                         "attempts": 0,
                         "next_attempt_at": now if address else None,

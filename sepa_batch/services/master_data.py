@@ -41,6 +41,8 @@ CUSTOMER_COLUMNS = [
 ]
 #: Optional column: RCUR (a recurrent mandate, the default) or OOFF (a one-off mandate).
 MANDATE_TYPES = ("RCUR", "OOFF")
+#: Optional column ``language``: the member's notices in French or English (empty: the club's).
+LANGUAGES = ("fr", "en")
 ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
 
 
@@ -102,7 +104,10 @@ def _check_customer_row(
         "postcode": row["postcode"] or None,
         "town": row["town"],
         "country": country,
+        "language": (row.get("language") or "").lower() or None,
     }
+    if customer["language"] not in (None, *LANGUAGES):
+        problem("language", f"{row['language']!r} is not fr or en")
     mandate_type = (row.get("mandate_type") or "RCUR").upper()
     if mandate_type not in MANDATE_TYPES:
         problem("mandate_type", f"{row['mandate_type']!r} is not RCUR or OOFF")

@@ -4,18 +4,20 @@ retried later and later, then failed; the rate limit; the configuration's checks
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from conftest import write_config
 from notices.notices_support import DAY, NOW, dunning_notices, free_port, smtp_section
 from sqlalchemy import select
+from support import FIXTURES
 
 from sepa_batch import config as config_module
-from sepa_batch.db.schema import NoticeDelivery
+from sepa_batch.db.schema import LedgerLine, NoticeDelivery
 from sepa_batch.db.session import Database
-from sepa_batch.errors import InvalidInput, SepaBatchError
-from sepa_batch.services import delivery
+from sepa_batch.errors import InvalidInput, InvalidInputs, SepaBatchError
+from sepa_batch.services import collection, delivery, master_data, sales
+from sepa_batch.services.unpaid import UnpayOptions, unpay
 
 
 def rows(db) -> list[NoticeDelivery]:
@@ -247,3 +249,43 @@ def test_the_scheduler_sends_the_notices_when_smtp_is_set(cli_run, smtp_db, smtp
     assert len(mailbox.messages) == 2
     again = cli_run.json("scheduler", "run-due", "--as-of", DAY.isoformat())["jobs"]
     assert again["notices"].startswith("0 sent") and len(mailbox.messages) == 2
+
+
+def test_a_member_gets_the_notices_in_their_language(smtp_db, smtp_config, mailbox):
+    """``language`` in the customers file: C002 reads English; the others the club's French."""
+    text = (FIXTURES / "customers.csv").read_text(encoding="utf-8").splitlines()
+    rows = [text[0] + ",language"] + [
+        line + (",en" if line.startswith("C002,") else ",") for line in text[1:]
+    ]
+    master_data.import_articles(smtp_db, (FIXTURES / "articles.csv").read_text(encoding="utf-8"))
+    master_data.import_customers(smtp_db, "\n".join(rows) + "\n", today=date(2010, 7, 1))
+    for code in ("C001", "C002"):
+        sales.subscribe(
+            smtp_db, code, article="SUB_MONTH", start=date(2010, 7, 1), months=1, day=5,
+            today=date(2010, 7, 1),
+        )  # fmt: skip
+    collection.collect_due(
+        smtp_db, smtp_config, today=date(2010, 7, 1), created_at=datetime(2010, 7, 1, 9, 0)
+    )
+    with smtp_db.reader() as session:
+        lines = session.execute(select(LedgerLine.id).where(LedgerLine.status == "SUBMITTED"))
+        submitted = list(lines.scalars())
+    for line in submitted:
+        unpay(smtp_db, smtp_config, line, DAY, UnpayOptions(reason_code="AM04"))
+    delivery.send_notices(smtp_db, smtp_config, NOW)
+    by_recipient = {str(message["To"]): message for message in mailbox.messages}
+    english = by_recipient["f.lefevre@example.fr"]
+    assert english["Subject"].startswith("SEPA direct debit on 2010-08-05: ")
+    assert english["Content-Language"] == "en"
+    body = english.get_content()
+    assert "Dear François Lefèvre" in body and "Creditor identifier (CI): FR72ZZZ123456" in body
+    french = by_recipient["elodie.martin@example.fr"]
+    assert french["Subject"].startswith("Prélèvement SEPA du 05/08/2010")
+    assert french["Content-Language"] == "fr"
+
+
+def test_a_language_the_notices_do_not_speak_is_refused(smtp_db):
+    text = (FIXTURES / "customers.csv").read_text(encoding="utf-8").splitlines()
+    rows = [text[0] + ",language", text[1] + ",de"]
+    with pytest.raises(InvalidInputs, match=r"customers\.csv line 2: language: 'de' is not fr or en"):
+        master_data.import_customers(smtp_db, "\n".join(rows) + "\n", today=date(2010, 7, 1))

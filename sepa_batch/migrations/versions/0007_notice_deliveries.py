@@ -1,8 +1,9 @@
-"""notice deliveries
+"""notice deliveries, the member's language
 
 The e-mail delivery of each notice: its status (queued, claimed, sent, failed, sent_unknown,
 print), attempts and next attempt, the Message-ID recorded before sending, the SMTP server's
-answer and the time it was sent.
+answer and the time it was sent. A member's language for the notices (``customers.language``,
+fr or en; none: the club's ``dunning.language``).
 
 Revision ID: 0007
 Revises: 0002
@@ -19,6 +20,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("language", sa.String(length=2), nullable=True))
+
     op.create_table(
         "notice_deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -52,3 +56,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_notice_deliveries_due", table_name="notice_deliveries")
     op.drop_table("notice_deliveries")
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("language")
