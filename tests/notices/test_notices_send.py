@@ -287,5 +287,6 @@ def test_a_member_gets_the_notices_in_their_language(smtp_db, smtp_config, mailb
 def test_a_language_the_notices_do_not_speak_is_refused(smtp_db):
     text = (FIXTURES / "customers.csv").read_text(encoding="utf-8").splitlines()
     rows = [text[0] + ",language", text[1] + ",de"]
-    with pytest.raises(InvalidInputs, match=r"customers\.csv line 2: language: 'de' is not fr or en"):
+    refusal = r"customers\.csv line 2: language: 'de' is not fr or en"
+    with pytest.raises(InvalidInputs, match=refusal):
         master_data.import_customers(smtp_db, "\n".join(rows) + "\n", today=date(2010, 7, 1))
