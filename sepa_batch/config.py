@@ -12,8 +12,10 @@ from __future__ import annotations
 import copy
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +183,21 @@ class DunningLevel:
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """``[smtp]``: where notices are sent. The password is never here: ``password_env`` names
+    the environment variable that holds it, read only when sending."""
+
+    host: str
+    port: int
+    security: str  # starttls | ssl | none
+    user: str | None
+    password_env: str | None
+    sender: str
+    reply_to: str | None
+    max_per_minute: int
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     source: str
     creditor: Creditor
@@ -202,6 +219,7 @@ class Config:
     scheduler: dict[str, Any]
     #: The language of the labels of generated lines (``sepa_batch.labels``): fr or en.
     language: str = "fr"
+    smtp: SmtpSettings | None = None  # None: notices stay files
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -365,6 +383,72 @@ def _relative_sqlite(url: str, base: Path) -> str:
     return f"sqlite:///{(base / path).as_posix()}" + (f"?{query}" if query else "")
 
 
+SMTP_KEYS = (
+    "host",
+    "port",
+    "security",
+    "user",
+    "password_env",
+    "sender",
+    "reply_to",
+    "max_per_minute",
+)
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+def _smtp(r: _Reader) -> SmtpSettings | None:
+    """``[smtp]`` if present: exactly the keys of ``SMTP_KEYS``; ``port`` defaults from
+    ``security`` (587 starttls, 465 ssl, 25 none)."""
+    if "smtp" not in r.raw:
+        return None
+    tree = r.get("smtp", dict)
+    for key in tree:
+        if key not in SMTP_KEYS:
+            raise r.fail(f"smtp.{key}", f"unknown key (the keys are {', '.join(SMTP_KEYS)})")
+
+    def text(key: str, *, optional: bool = True) -> str | None:
+        if key not in tree:
+            if optional:
+                return None
+            raise r.fail(f"smtp.{key}", "missing")
+        return r.text(f"smtp.{key}", optional=optional)
+
+    security = text("security") or "starttls"
+    if security not in SMTP_SECURITY:
+        raise r.fail("smtp.security", f"{security!r} is not one of starttls, ssl, none")
+    port = r.number("smtp.port", 1, 65535) if "port" in tree else SMTP_SECURITY[security]
+    per_minute = r.number("smtp.max_per_minute", 1, 100_000) if "max_per_minute" in tree else 30
+    user = text("user")
+    password_env = text("password_env")
+    if password_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+        raise r.fail(
+            "smtp.password_env",
+            "must be the NAME of an environment variable holding the password "
+            "(letters, digits, underscores), not the password itself",
+        )
+    if user and not password_env:
+        raise r.fail("smtp.password_env", "missing (required when smtp.user is set)")
+    addresses = {}
+    for key in ("sender", "reply_to"):
+        value = text(key, optional=key != "sender")
+        if value is not None and "@" not in parseaddr(value)[1]:
+            raise r.fail(f"smtp.{key}", f"{value!r} is not an e-mail address")
+        addresses[key] = value
+    host = text("host", optional=False)
+    if any(c.isspace() for c in host):
+        raise r.fail("smtp.host", f"{host!r} is not a host name")
+    return SmtpSettings(
+        host=host,
+        port=port,
+        security=security,
+        user=user,
+        password_env=password_env,
+        sender=addresses["sender"],
+        reply_to=addresses["reply_to"],
+        max_per_minute=per_minute,
+    )
+
+
 def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     """Validate a merged configuration tree; relative folders are taken from ``base``."""
     r = _Reader(source, raw)
@@ -412,6 +496,7 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         accounts={key: str(value) for key, value in accounts.items()},
         scheduler=dict(r.get("scheduler", dict)),
         language=_language(r, "club.language"),
+        smtp=_smtp(r),
     )
 
 
@@ -474,7 +559,7 @@ def load(path: str | Path | None = None) -> Config:
         raise InvalidInput(f"config {path}", "file", "not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"config {path}", "syntax", str(exc)) from None
-    check_keys(override, DEFAULTS, str(path))
+    check_keys(override, {**DEFAULTS, "smtp": dict.fromkeys(SMTP_KEYS)}, str(path))
     base = path.resolve().parent
     if base.name == "config":
         base = base.parent

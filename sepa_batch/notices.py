@@ -14,8 +14,12 @@ import binascii
 import os
 import re
 from datetime import UTC, date, datetime
+from email import message_from_string
+from email import policy as email_policy
 from email.header import Header
-from email.utils import format_datetime, formataddr, getaddresses
+from email.headerregistry import Address as HeaderAddress
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr, getaddresses, parseaddr
 from functools import lru_cache
 from pathlib import Path
 
@@ -269,3 +273,56 @@ def _write(target: Path, body: str, folders: set[Path]) -> bool:
         handle.write(body)
     os.replace(temporary, target)
     return True
+
+
+# --- the e-mail as sent over SMTP ----------------------------------------------------------------
+FOOTER = {
+    "fr": "Identifiant créancier SEPA (ICS) : {creditor_id}",
+    "en": "Creditor identifier (CI): {creditor_id}",
+}
+
+
+def club_footer(creditor, language: str) -> str:
+    """The club's details under every message: name, postal address, creditor identifier."""
+    address = creditor.address
+    street = " ".join(p for p in (address.building_number, address.street) if p)
+    town = " ".join(p for p in (address.postcode, address.town) if p)
+    lines = [creditor.name, street, f"{town} ({address.country})" if town else address.country]
+    lines.append(FOOTER[language].format(creditor_id=creditor.creditor_id))
+    return "-- \n" + "\n".join(line for line in lines if line) + "\n"
+
+
+def email_message(
+    stored: str,
+    *,
+    sender: str,
+    reply_to: str | None,
+    to: str,
+    message_id: str,
+    when: datetime,
+    language: str,
+    creditor,
+) -> EmailMessage:
+    """The message sent for a recorded notice (``stored``: its ``.eml`` text): the notice's
+    subject and text, the club's details under it, and the headers of an automatic message.
+
+    Built with the standard ``email`` package (policy SMTP: CRLF lines, RFC 2047 headers, the
+    UTF-8 body quoted-printable or base64 as its text needs).
+    """
+    notice = message_from_string(stored, policy=email_policy.default)
+    body = notice.get_content()
+    if not body.endswith("\n"):
+        body += "\n"
+    name, address = parseaddr(sender)
+    message = EmailMessage(policy=email_policy.SMTP)
+    message["From"] = HeaderAddress(display_name=name or creditor.name, addr_spec=address)
+    message["To"] = to
+    if reply_to:
+        message["Reply-To"] = reply_to
+    message["Subject"] = str(notice["Subject"])
+    message["Date"] = format_datetime(when if when.tzinfo else when.astimezone())
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body + "\n" + club_footer(creditor, language), charset="utf-8")
+    message["Content-Language"] = language  # after set_content, which resets Content-*
+    return message

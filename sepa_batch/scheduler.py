@@ -34,6 +34,7 @@ from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
 from sepa_batch.services.collection import collect_due
+from sepa_batch.services.delivery import scheduler_job as _notices
 
 log = logging.getLogger("sepa_batch.scheduler")
 
@@ -119,6 +120,7 @@ JOBS = (
     Job("collection", _collection, "the monthly collection into pain.008 files"),
     Job("dunning", _dunning, "issue the dunning notices that are due"),
     Job("blocked", _blocked_list, "export the blocked list for the door system"),
+    Job("notices", _notices, "e-mail the notices not sent yet ([smtp])"),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 
@@ -127,18 +129,23 @@ def triggers(config: Config) -> dict[str, object]:
     """The APScheduler trigger of every job, from ``[scheduler]`` in the configuration."""
     settings = config.scheduler
     daily = CronTrigger.from_crontab(settings["daily_cron"])
-    return {
+    timetable = {
         "inbox": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"])),
         "settlement": daily,
         "collection": CronTrigger.from_crontab(settings["collection_cron"]),
         "dunning": daily,
         "blocked": daily,
     }
+    if config.smtp is not None:  # without [smtp] the notices stay files: no job
+        timetable["notices"] = IntervalTrigger(minutes=int(settings["inbox_poll_minutes"]))
+    return timetable
 
 
 def runs_on(config: Config, name: str, day: date) -> bool:
     """Whether the job's timetable fires during ``day`` (the inbox poll always does)."""
-    trigger = triggers(config)[name]
+    trigger = triggers(config).get(name)
+    if trigger is None:
+        return False
     if isinstance(trigger, IntervalTrigger):
         return True
     start = datetime(day.year, day.month, day.day)
@@ -170,9 +177,11 @@ def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, st
 
 def next_runs(config: Config, now: datetime) -> list[tuple[str, str, datetime | None]]:
     aware = now.astimezone()
+    timetable = triggers(config)
     return [
-        (job.name, job.description, triggers(config)[job.name].get_next_fire_time(None, aware))
+        (job.name, job.description, timetable[job.name].get_next_fire_time(None, aware))
         for job in JOBS
+        if job.name in timetable
     ]
 
 

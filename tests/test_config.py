@@ -72,3 +72,12 @@ def test_syntax_error_names_the_file(tmp_path):
     with pytest.raises(InvalidInput) as caught:
         load_text(tmp_path, "[bank\n")
     assert caught.value.field == "syntax" and "sepa_batch.toml" in caught.value.record
+
+
+def test_the_optional_smtp_section_is_known_and_a_typo_of_it_is_named(tmp_path):
+    path = tmp_path / "sepa_batch.toml"
+    path.write_text('[smtp]\nhost = "smtp.example.org"\nsender = "club@example.org"\n')
+    assert config_module.load(path).smtp.host == "smtp.example.org"
+    path.write_text('[smpt]\nhost = "smtp.example.org"\n')
+    with pytest.raises(InvalidInput, match=r"smpt: unknown section; did you mean \[smtp\]"):
+        config_module.load(path)

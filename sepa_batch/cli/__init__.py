@@ -26,6 +26,7 @@ from sepa_batch.cli.master_data import (
     sale,
     subscribe,
 )
+from sepa_batch.cli.notices import notices
 from sepa_batch.cli.operations import demo, scheduler
 from sepa_batch.cli.reports import report, settle
 from sepa_batch.cli.returns import bank, returns
@@ -86,6 +87,7 @@ for command in (
     bank,
     scheduler,
     demo,
+    notices,
 ):
     cli.add_command(command)
 for command in (mandate_add, mandate_revoke, mandate_show, mandate_form):

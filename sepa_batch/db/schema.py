@@ -48,6 +48,7 @@ class Customer(Base):
     town: Mapped[str] = mapped_column(String(35))
     country: Mapped[str] = mapped_column(String(2))
     dunning_since: Mapped[date | None] = mapped_column(Date)  # open dunning cycle
+    language: Mapped[str | None] = mapped_column(String(2))  # of the notices; None: the club's
 
 
 class Mandate(Base):
@@ -260,3 +261,35 @@ class MandateEvent(Base):
     on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))  # signed|imported|amended|replaced|revoked
     detail: Mapped[str | None] = mapped_column(String(255))
+
+
+class NoticeDelivery(Base):
+    """The e-mail delivery of one notice (a pre-notification or a dunning letter).
+
+    ``status``: ``queued`` (to send, at ``next_attempt_at``), ``claimed`` (a sender recorded the
+    Message-ID and is sending it), ``sent`` (the server's answer in ``smtp_response``),
+    ``failed`` (``last_error``), ``sent_unknown`` (its sender died while sending: a person
+    checks), ``print`` (the member has no e-mail address: the notice is printed).
+    """
+
+    __tablename__ = "notice_deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # prenotification | dunning
+    notice_id: Mapped[int] = mapped_column(Integer)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    recipient: Mapped[str | None] = mapped_column(String(254))
+    language: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    smtp_response: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (
+        UniqueConstraint("kind", "notice_id"),
+        Index("ix_notice_deliveries_due", "status", "next_attempt_at"),
+    )

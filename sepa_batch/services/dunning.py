@@ -160,7 +160,7 @@ def _dun(
         "dunning", customer.code, f"{cycle:%Y%m%d}", f"level{level.level}"
     )
     body = notices.dunning_letter(
-        language=config.dunning_language,
+        language=customer.language or config.dunning_language,
         sender=config.dunning_sender,
         creditor=config.creditor.name,
         name=customer.name,

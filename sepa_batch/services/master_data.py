@@ -51,6 +51,8 @@ MANDATE_TYPES = ("RCUR", "OOFF")
 #: Optional columns for a club moving in from another program (see ``_migration_fields``).
 MIGRATION_COLUMNS = ["mandate_last_collected_on", "mandate_sequence"]
 MANDATE_SEQUENCES = ("FRST", "RCUR")
+#: Optional column ``language``: the member's notices in French or English (empty: the club's).
+LANGUAGES = ("fr", "en")
 ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
 
 
@@ -131,7 +133,10 @@ def _check_customer_row(
         "postcode": row["postcode"] or None,
         "town": row["town"],
         "country": country,
+        "language": (row.get("language") or "").lower() or None,
     }
+    if customer["language"] not in (None, *LANGUAGES):
+        problem("language", f"{row['language']!r} is not fr or en")
     mandate_type = (row.get("mandate_type") or "RCUR").upper()
     if mandate_type not in MANDATE_TYPES:
         problem("mandate_type", f"{row['mandate_type']!r} is not RCUR or OOFF")

@@ -141,6 +141,7 @@ class UnpaidCase:
     customer_code: str
     customer_name: str
     customer_email: str | None
+    customer_language: str | None
     dunning_since: date | None
     line_mandate: MandateFacts | None  # the mandate ``mandate_id`` names
     current_mandate: MandateFacts | None  # the customer's current mandate
@@ -177,6 +178,7 @@ _CASE_COLUMNS = (
     Customer.code,
     Customer.name,
     Customer.email,
+    Customer.language,
     Customer.dunning_since,
     Mandate.status.label("mandate_status"),
     Mandate.reference,
@@ -212,6 +214,7 @@ def load_cases(session: Session, *criteria) -> list[UnpaidCase]:
             customer_code=row.code,
             customer_name=row.name,
             customer_email=row.email,
+            customer_language=row.language,
             dunning_since=row.dunning_since,
             line_mandate=None
             if row.mandate_id is None
@@ -540,7 +543,7 @@ class UnpaidBatch:
         case, row, config = added.case, added.row, self.config
         mandate = case.current_mandate
         body = notices.prenotification(
-            language=config.dunning_language,
+            language=case.customer_language or config.dunning_language,
             sender=config.dunning_sender,
             creditor=config.creditor.name,
             creditor_id=config.creditor.creditor_id,
