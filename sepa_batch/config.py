@@ -93,6 +93,7 @@ DEFAULTS: dict[str, Any] = {
         "daily_cron": "30 5 * * *",
         "misfire_grace_hours": 12,
     },
+    "web": {"language": "fr"},
     "policy": {
         "default": {
             "meaning": "unknown code: treated as a temporary failure",
@@ -202,6 +203,7 @@ class Config:
     dunning_levels: tuple[DunningLevel, ...]
     accounts: dict[str, str]
     scheduler: dict[str, Any]
+    web_language: str = "fr"
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -400,7 +402,15 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         dunning_levels=_levels(r),
         accounts={key: str(value) for key, value in accounts.items()},
         scheduler=dict(r.get("scheduler", dict)),
+        web_language=_web_language(r),
     )
+
+
+def _web_language(r: _Reader) -> str:
+    language = r.text("web.language")
+    if language not in ("fr", "en"):
+        raise r.fail("web.language", f"{language!r} is not fr or en")
+    return language
 
 
 def load(path: str | Path | None = None) -> Config:

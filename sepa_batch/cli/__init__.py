@@ -20,6 +20,7 @@ from sepa_batch.cli.master_data import (
 from sepa_batch.cli.operations import demo, scheduler
 from sepa_batch.cli.reports import report, settle
 from sepa_batch.cli.returns import bank, returns
+from sepa_batch.cli.web import serve, users
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -66,6 +67,8 @@ for command in (
     bank,
     scheduler,
     demo,
+    serve,
+    users,
 ):
     cli.add_command(command)
 
