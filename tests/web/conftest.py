@@ -3,45 +3,18 @@ a logged-in TestClient per role."""
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import date, datetime
+import threading
+import time
+from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support import FIXTURES
+from web.web_support import CODES, CSRF, NOW, seed_club
 
-from sepa_batch.db.schema import LedgerLine
-from sepa_batch.services import collection, master_data, sales
-from sepa_batch.services import users as user_service
 from sepa_batch.web.app import create_app
-
-CODES = {"admin": "admin-code-1", "desk": "desk-code-22", "compta": "compta-code-3"}
-ROLES = {"admin": "admin", "desk": "backoffice", "compta": "accountant"}
-NOW = datetime(2010, 7, 20, 10, 0)
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def seed_club(db, config) -> list[int]:
-    """C001 pays 50.00 a month by direct debit from July 2010; the July instalment (due
-    05/07/2010) is collected and paid on 05/07/2010. Returns the 3 instalment ids."""
-    master_data.import_articles(db, (FIXTURES / "articles.csv").read_text(encoding="utf-8"))
-    master_data.import_customers(
-        db, (FIXTURES / "customers.csv").read_text(encoding="utf-8"), today=date(2010, 7, 1)
-    )
-    subscription = sales.subscribe(
-        db, "C001", article="SUB_MONTH", start=date(2010, 7, 1), months=3, day=5,
-        today=date(2010, 7, 1),
-    )  # fmt: skip
-    result = collection.collect_due(
-        db, config, today=date(2010, 7, 1), created_at=datetime(2010, 7, 1, 9, 0)
-    )
-    assert result.collected == 1
-    with db.transaction() as session:
-        line = session.get(LedgerLine, subscription.instalments[0])
-        line.status, line.paid_on = "PAID", date(2010, 7, 5)
-    for name, role in ROLES.items():
-        user_service.add_user(db, name, role, CODES[name], NOW)
-    return subscription.instalments
 
 
 @pytest.fixture
@@ -92,3 +65,90 @@ def web(db, config, club):
     yield make
     for client in clients:
         client.close()
+
+
+# --- real-browser tests: Debian's Chromium driven by Playwright, a live uvicorn server ----------
+
+CHROMIUM = Path(os.environ.get("SEPA_BATCH_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(os.environ.get("SEPA_BATCH_ARTIFACTS", "/tmp/sepa-batch-artifacts"))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+class LiveServer:
+    """uvicorn in a thread on 127.0.0.1, port 0 (the system picks a free one)."""
+
+    def __init__(self, app):
+        import uvicorn
+
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the live server did not start")
+            time.sleep(0.05)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(db, config, club):
+    """``live(as_of)``: a server on the seed's database with "today" pinned to ``as_of``."""
+    servers = []
+
+    def start(as_of: date) -> LiveServer:
+        server = LiveServer(create_app(config, db, as_of=as_of))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {message}")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request):
+    """A fresh browser page; a screenshot is saved when the test fails."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        print(f"screenshot: {path}")
+    context.close()
