@@ -251,38 +251,40 @@ def create_app(
         return render(request, "mandate.html", user, card=view, full_iban=user.writes)
 
     # --- 4. Financier -----------------------------------------------------------------------
-    def _position(customer_id: int) -> dict:
+    def _position(customer_id: int, rows: list[LedgerLine] | None = None) -> dict:
         day = today()
-        with db.reader() as session:
-            position = ledger_service.customer_position(session, customer_id, day)
-            overdue = ledger_service.open_overdue_lines(session, customer_id, day)
+        if rows is None:
+            with db.reader() as session:
+                rows = ledger_service.customer_lines(session, customer_id)
+        position = ledger_service.lines_position(rows, day)
+        overdue = ledger_service.overdue_among(rows, day)
         return {
             "balance": position.balance_cents,
             "blocked": position.blocked,
             "count": len(overdue),
             "overdue": sum(line.amount_cents for line in overdue),
-            "since": min((line.due_date for line in overdue), default=None),
+            "since": overdue[0].due_date if overdue else None,
         }
 
-    def financier_context(code: str, selected: int | None) -> dict:
+    def financier_context(code: str, selected: int | None, text: Text) -> dict:
         view = customer_service.customer_card(db, code)
         with db.reader() as session:
             lines = ledger_service.customer_lines(session, view.id)
         chosen = next((line for line in lines if line.id == selected), None)
         return {
             "card": view,
-            "lines": lines,
+            "rows": ledger_rows(lines, chosen, text, today(), f"/customers/{quote(code)}"),
             "selected": chosen,
             "can_unpay": chosen is not None and may_unpay(chosen),
             "can_pay": chosen is not None and may_pay(chosen),
-            "position": _position(view.id),
+            "position": _position(view.id, lines),
         }
 
     @app.get("/customers/{code}/ledger", response_class=HTMLResponse)
     def financier(
         request: Request, code: str, line: int | None = None, user: Principal = Depends(reader)
     ) -> Response:
-        context = financier_context(code, line)
+        context = financier_context(code, line, Text(user.language))
         name = "_financier.html" if request.headers.get("HX-Target") == "financier" else None
         return render(request, name or "financier.html", user, **context)
 
@@ -318,7 +320,7 @@ def create_app(
         }
 
     def dialog(request, user, name, view, line, form, errors, status_code=200) -> Response:
-        context = financier_context(view.code, line.id)
+        context = financier_context(view.code, line.id, Text(user.language))
         return render(
             request,
             name if request.headers.get("HX-Request") == "true" else "financier.html",
@@ -446,7 +448,7 @@ def create_app(
             user,
             headers={"HX-Retarget": "#financier", "HX-Reswap": "outerHTML"},
             close_dialog=True,
-            **financier_context(code, None),
+            **financier_context(code, None, Text(user.language)),
         )
 
     # --- 7. Articles / Frais de rejet -----------------------------------------------------
@@ -506,6 +508,60 @@ def create_app(
         return render(request, "audit.html", user, entries=user_service.audit_trail(db))
 
     return app
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of the Financier, formatted (200 lines render in a few milliseconds)."""
+
+    id: int
+    url: str
+    css: str
+    selected: bool
+    date: str
+    kind: str
+    due: str
+    label: str
+    amount: str
+    mode: str
+    status: str
+    payment: bool
+    paid: bool
+    reason: str
+
+
+def ledger_rows(
+    lines: list[LedgerLine], chosen: LedgerLine | None, text: Text, day: date, base: str
+) -> list[Row]:
+    overdue = {line.id for line in ledger_service.overdue_among(lines, day)}
+    rows = []
+    for line in lines:
+        payment = line.kind == LineKind.PAYMENT
+        selected = chosen is not None and chosen.id == line.id
+        css = (
+            line.kind
+            + (" selected" if selected else "")
+            + (" overdue" if line.id in overdue else "")
+        )
+        rows.append(
+            Row(
+                id=line.id,
+                url=f"{base}/ledger?line={line.id}",
+                css=css,
+                selected=selected,
+                date=text.day(line.date),
+                kind=text(line.kind),
+                due=text.day(line.due_date),
+                label=line.label,
+                amount=text.money(line.amount_cents),
+                mode=text(line.mode) if payment and line.mode else "",
+                status=text(line.status) if payment and line.status else "",
+                payment=payment,
+                paid=line.status == Status.PAID,
+                reason=line.reason_code or "",
+            )
+        )
+    return rows
 
 
 def may_unpay(line: LedgerLine) -> bool:
