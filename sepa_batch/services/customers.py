@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate
@@ -36,31 +36,51 @@ class Found:
 
 
 def search_customers(db: Database, query: str, day: date, limit: int = PAGE) -> list[Found]:
-    """Customers whose name contains ``query``, whose id or mandate reference is ``query``, or
-    whose IBAN ends with ``query`` (four characters); the first ``limit`` by id."""
+    """The customers ``query`` names: by customer id or mandate reference (exactly), else by
+    IBAN's last four characters and by a part of the name; the first ``limit`` by id.
+
+    Each look-up is its own query, so that the exact ones use their unique indexes and the
+    scans run only when needed (a name scan only for a query with a letter in it)."""
     text = (query or "").strip()
     with db.reader() as session:
-        select_ids = select(Customer.id)
-        if text:
-            conditions = [
-                func.lower(Customer.name).contains(text.lower(), autoescape=True),
-                Customer.code == text.upper(),
-                Customer.code == text,
-                Customer.id.in_(select(Mandate.customer_id).where(Mandate.reference == text)),
-            ]
-            compact = text.replace(" ", "").upper()
-            if len(compact) == 4 and compact.isalnum():
-                conditions.append(
-                    Customer.id.in_(
-                        select(Mandate.customer_id).where(Mandate.iban.endswith(compact))
-                    )
-                )
-            select_ids = select_ids.where(or_(*conditions))
-        ids = list(session.execute(select_ids.order_by(Customer.code).limit(limit)).scalars())
-        return _found(session, ids, day)
+        if not text:
+            ids = session.execute(select(Customer.id).order_by(Customer.code).limit(limit))
+            return _found(session, list(ids.scalars()), day)
+        exact = set(
+            session.execute(
+                select(Customer.id).where(Customer.code.in_({text, text.upper()}))
+            ).scalars()
+        )
+        exact.update(
+            session.execute(
+                select(Mandate.customer_id).where(Mandate.reference.in_({text, text.upper()}))
+            ).scalars()
+        )
+        if exact:
+            return _found(session, sorted(exact), day, limit)
+        ids: set[int] = set()
+        compact = text.replace(" ", "").upper()
+        if len(compact) == 4 and compact.isalnum():
+            ids.update(
+                session.execute(
+                    select(Mandate.customer_id)
+                    .where(Mandate.iban.endswith(compact, autoescape=True))
+                    .limit(limit)
+                ).scalars()
+            )
+        if any(character.isalpha() for character in text):
+            pattern = Customer.name.contains(text, autoescape=True)
+            if session.get_bind().dialect.name != "sqlite":  # SQLite's LIKE ignores case
+                pattern = Customer.name.icontains(text, autoescape=True)
+            ids.update(
+                session.execute(
+                    select(Customer.id).where(pattern).order_by(Customer.code).limit(limit)
+                ).scalars()
+            )
+        return _found(session, sorted(ids), day, limit)
 
 
-def _found(session: Session, ids: list[int], day: date) -> list[Found]:
+def _found(session: Session, ids: list[int], day: date, limit: int = PAGE) -> list[Found]:
     if not ids:
         return []
     overdue = {
@@ -80,6 +100,7 @@ def _found(session: Session, ids: list[int], day: date) -> list[Found]:
         select(Customer.id, Customer.code, Customer.name, Customer.town)
         .where(Customer.id.in_(ids))
         .order_by(Customer.code)
+        .limit(limit)
     ).all()
     return [
         Found(code, name, town, *overdue.get(customer_id, (0, 0, None)))

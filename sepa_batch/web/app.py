@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import Depends, FastAPI, Form, Header, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
@@ -66,6 +66,10 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
+    pass
+
+
+class DoorRefused(Exception):
     pass
 
 
@@ -501,6 +505,37 @@ def create_app(
             f"{label.strip()}, {_plain(cents)}, {kind}",
         )  # fmt: skip
         return articles_page(request, user, form, [], saved=True)
+
+    # --- 11 (part): the door's JSON API, with a bearer token -----------------------------
+    def door(authorization: str = Header("")) -> user_service.UserInfo:
+        scheme, _, token = authorization.partition(" ")
+        user = None
+        if scheme.lower() == "bearer" and token.strip():
+            user = user_service.user_for_token(db, token.strip())
+        if user is None or user.role != "door":
+            raise DoorRefused()
+        return user
+
+    @app.exception_handler(DoorRefused)
+    def _door_refused(_request: Request, _exc) -> Response:
+        return JSONResponse(
+            {"error": "a valid bearer token of a door user is required"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.get("/api/access/{code}")
+    def api_access(code: str, _door=Depends(door)) -> Response:
+        try:
+            return JSONResponse(ledger_service.access(db, code, today()).document())
+        except NotFound as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+
+    @app.get("/api/blocked")
+    def api_blocked(_door=Depends(door)) -> Response:
+        day = today()
+        rows = [row.document() for row in ledger_service.blocked_customers(db, day)]
+        return JSONResponse({"as_of": day.isoformat(), "blocked": rows})
 
     # --- the audit trail (admin) ----------------------------------------------------------
     @app.get("/audit", response_class=HTMLResponse)

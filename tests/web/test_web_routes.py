@@ -546,3 +546,44 @@ def test_home_and_static_files(web):
     browser = web(user="desk")
     assert browser.get("/", follow_redirects=False).headers["location"] == "/customers"
     assert browser.get("/static/htmx.min.js").status_code == 200
+
+
+# --- the door's JSON API ----------------------------------------------------------------------
+
+
+def test_door_api_with_a_bearer_token(web, db, club):
+    user_service.add_user(db, "door", "door", None, datetime(2010, 7, 20))
+    token = user_service.new_token(db, "door", datetime(2010, 7, 20))
+    desk = web(user="desk")
+    desk.post(f"/customers/C001/lines/{club[0]}/unpay", unpay_form())
+    door = web(as_of=date(2010, 7, 21)).client
+    bearer = {"Authorization": f"Bearer {token}"}
+    answer = door.get("/api/access/C001", headers=bearer)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "customer": "C001",
+        "as_of": "2010-07-21",
+        "allowed": False,
+        "reason": "1 overdue instalment(s), 57.00 EUR, due since 2010-07-20",
+    }
+    assert door.get("/api/blocked", headers=bearer).json() == {
+        "as_of": "2010-07-21",
+        "blocked": [
+            {"customer": "C001", "name": "Élodie Martin", "overdue": "57.00", "since": "2010-07-20"}
+        ],
+    }
+    assert door.get("/api/access/C999", headers=bearer).status_code == 404
+
+
+def test_door_api_refusals(web, db):
+    user_service.add_user(db, "door", "door", None, datetime(2010, 7, 20))
+    token = user_service.new_token(db, "door", datetime(2010, 7, 20))
+    client = web().client
+    assert client.get("/api/blocked").status_code == 401
+    assert client.get("/api/blocked", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert client.get("/api/blocked", headers={"Authorization": token}).status_code == 401
+    desk = web(user="desk")  # a back-office session is not a door token
+    assert desk.client.get("/api/access/C001").status_code == 401
+    user_service.disable_user(db, "door", datetime(2010, 7, 20))
+    refused = client.get("/api/access/C001", headers={"Authorization": f"Bearer {token}"})
+    assert refused.status_code == 401 and refused.headers["WWW-Authenticate"] == "Bearer"
