@@ -93,6 +93,7 @@ DEFAULTS: dict[str, Any] = {
         "misfire_grace_hours": 12,
     },
     "club": {"language": "fr"},
+    "web": {"language": "fr"},
     "policy": {
         "default": {
             "meaning": "unknown code: treated as a temporary failure",
@@ -220,6 +221,7 @@ class Config:
     #: The language of the labels of generated lines (``sepa_batch.labels``): fr or en.
     language: str = "fr"
     smtp: SmtpSettings | None = None  # None: notices stay files
+    web_language: str = "fr"
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -461,9 +463,7 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         url = _relative_sqlite(r.get("database.url", str).strip(), base)
     if not url:
         url = f"sqlite:///{folders.data / 'sepa_batch.db'}"
-    language = r.text("dunning.language")
-    if language not in ("fr", "en"):
-        raise r.fail("dunning.language", f"{language!r} is not fr or en")
+    language = _language(r, "dunning.language")
     prefix = r.text("bank.message_prefix")
     if not (prefix.isalnum() and len(prefix) <= 8):
         raise r.fail("bank.message_prefix", "must be 1 to 8 letters or digits")
@@ -497,6 +497,7 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         scheduler=dict(r.get("scheduler", dict)),
         language=_language(r, "club.language"),
         smtp=_smtp(r),
+        web_language=_language(r, "web.language"),
     )
 
 

@@ -30,6 +30,7 @@ from sepa_batch.cli.notices import notices
 from sepa_batch.cli.operations import demo, scheduler
 from sepa_batch.cli.reports import report, settle
 from sepa_batch.cli.returns import bank, returns
+from sepa_batch.cli.web import serve, users
 from sepa_batch.files import private_files
 
 
@@ -88,6 +89,8 @@ for command in (
     scheduler,
     demo,
     notices,
+    serve,
+    users,
 ):
     cli.add_command(command)
 for command in (mandate_add, mandate_revoke, mandate_show, mandate_form):

@@ -149,3 +149,6 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")
     run_demo(folder, members=members, months=months, seed=seed, console=story_console())
+    from sepa_batch.cli.web import demo_back_office
+
+    demo_back_office(folder, months)

@@ -293,3 +293,48 @@ class NoticeDelivery(Base):
         UniqueConstraint("kind", "notice_id"),
         Index("ix_notice_deliveries_due", "status", "next_attempt_at"),
     )
+
+
+class User(Base):
+    """A person of the back office (or the door system): codes are stored as scrypt hashes."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin | backoffice | accountant | door
+    code_hash: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(2))  # None: the configured language
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ApiToken(Base):
+    """A bearer token of a ``door`` user; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class LoginAttempt(Base):
+    """A failed log-in, for throttling (per user name and per address)."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class AuditEntry(Base):
+    """Who changed what, and when: every write of the back office."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    user_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(140))
+    detail: Mapped[str] = mapped_column(Text)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from sepa_batch.db.queries import overdue_on
 from sepa_batch.db.schema import Customer, LedgerLine, ReturnItem
 from sepa_batch.db.session import Database
-from sepa_batch.domain.ledger import Position, position
+from sepa_batch.domain.ledger import Position, is_overdue, position
 from sepa_batch.domain.model import Line, LineKind, Status
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import customer_by_code
@@ -36,7 +36,22 @@ def customer_lines(session: Session, customer_id: int) -> list[LedgerLine]:
 
 
 def customer_position(session: Session, customer_id: int, day: date) -> Position:
-    return position((_domain_line(row) for row in customer_lines(session, customer_id)), day)
+    return lines_position(customer_lines(session, customer_id), day)
+
+
+def lines_position(rows: list[LedgerLine], day: date) -> Position:
+    """The position on ``day`` of a customer's lines already read."""
+    return position((_domain_line(row) for row in rows), day)
+
+
+def overdue_among(rows: list[LedgerLine], day: date) -> list[LedgerLine]:
+    """The overdue instalments among a customer's lines already read, oldest first."""
+    overdue = [
+        row
+        for row in rows
+        if row.kind == LineKind.PAYMENT and is_overdue(row.status, row.due_date, day)
+    ]
+    return sorted(overdue, key=lambda row: (row.due_date, row.id))
 
 
 def _iso(day: date | None) -> str | None:
