@@ -7,7 +7,16 @@ from datetime import datetime, timedelta
 import click
 from rich.table import Table
 
-from sepa_batch.cli.context import DATE, App, json_option, pass_app, print_json, refuses, stdout
+from sepa_batch.cli.context import (
+    DATE,
+    App,
+    json_option,
+    pass_app,
+    print_json,
+    refuses,
+    stdout,
+    story_console,
+)
 from sepa_batch.services import users as user_service
 
 
@@ -136,8 +145,9 @@ def demo_back_office(folder, months: int) -> None:
         db.dispose()
     year, month = divmod(START.month - 1 + months, 12)
     last_day = START.replace(year=START.year + year, month=month + 1) - timedelta(days=1)
-    stdout.rule("[bold]The back office")
-    stdout.print(
+    console = story_console()  # the demo's own words, with markup
+    console.rule("[bold]The back office")
+    console.print(
         f"sepa-batch --config {config_path} serve --as-of {last_day.isoformat()}\n"
         f"then open http://127.0.0.1:8000/ and log in as [bold]admin[/] with the code "
         f"[bold]{code}[/] (shown once; stored hashed)."

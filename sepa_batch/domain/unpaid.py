@@ -87,7 +87,9 @@ def default_label(original_label: str, original_due: date | None, language: str 
     """
     from sepa_batch import labels  # labels builds on fit_label, defined here
 
-    return labels.representation(original_label, original_due, language)
+    # a re-presentation of a re-presentation names the original instalment: labels never nest
+    label, due = labels.original_of(original_label) or (original_label, original_due)
+    return labels.representation(label, due, language)
 
 
 def plan_unpaid(

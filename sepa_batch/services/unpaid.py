@@ -61,6 +61,7 @@ from sepa_batch.domain.unpaid import (
     Instalment,
     SplitPart,
     UnpaidPlan,
+    default_label,
     plan_unpaid,
 )
 from sepa_batch.errors import InvalidInput
@@ -571,8 +572,7 @@ class UnpaidBatch:
 def _representation_label(case: UnpaidCase, language: str) -> str:
     """Names the original instalment, also when ``case`` is itself a re-presentation: labels
     never nest."""
-    label, due = labels.original_of(case.label) or (case.label, case.due_date)
-    return labels.representation(label, due, language)
+    return default_label(case.label, case.due_date, language)
 
 
 def _line_row(case: UnpaidCase, kind: LineKind, day: date, label: str, cents: int) -> dict:

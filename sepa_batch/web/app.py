@@ -316,7 +316,7 @@ def create_app(
         default = next((a for a in articles if a.code == config.fee_article), None)
         return {
             "due": today().isoformat(),
-            "label": default_label(line.label, line.due_date),
+            "label": default_label(line.label, line.due_date, config.language),
             "mode": config.default_mode.value,
             "fee_article": default.code if default else "",
             "fee_amount": text.amount_input(default.price_cents) if default else "",

@@ -74,10 +74,10 @@ def test_the_seeds_walk_through(page: Page, live, club):
     expect(fee).to_have_count(1)
     expect(fee).to_contain_text("Vente")
     expect(fee).to_contain_text("7,00 €")
-    reversal = row(page, "Cancels unpaid payment")
+    reversal = row(page, "Annulation du paiement impayé")
     expect(reversal).to_have_count(1)
     expect(reversal).to_contain_text("-50,00 €")
-    representation = row(page, "Re-presentation of unpaid")
+    representation = row(page, "Nouvelle présentation de l'impayé")
     expect(representation).to_have_count(1)
     expect(representation).to_contain_text("57,00 €")
     expect(representation).to_contain_text("20/07/2010")
@@ -105,7 +105,7 @@ def test_the_seeds_walk_through(page: Page, live, club):
     )
 
     # the member comes back and pays in cash
-    representation = row(page, "Re-presentation of unpaid")
+    representation = row(page, "Nouvelle présentation de l'impayé")
     representation.click()
     page.get_by_role("button", name="Payer", exact=True).click()
     dialog = page.get_by_role("dialog")
@@ -136,13 +136,13 @@ def test_unpaid_split_into_two_instalments(page: Page, live, club):
     dialog.get_by_role("button", name="Ok").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("alert")).to_contain_text("57.00")
-    expect(row(page, "Re-presentation of unpaid")).to_have_count(0)  # nothing changed
+    expect(row(page, "Nouvelle présentation de l'impayé")).to_have_count(0)  # nothing changed
     expect(dialog.get_by_label("Montant de l'échéance 2")).to_have_value("20.00")
 
     dialog.get_by_label("Montant de l'échéance 2").fill("27.00")
     dialog.get_by_role("button", name="Ok").click()
     expect(page.get_by_role("dialog")).to_have_count(0)
-    parts = row(page, "Re-presentation of unpaid")
+    parts = row(page, "Nouvelle présentation de l'impayé")
     expect(parts).to_have_count(2)
     expect(parts.nth(0)).to_contain_text("25/07/2010")
     expect(parts.nth(0)).to_contain_text("30,00 €")
@@ -166,4 +166,4 @@ def test_an_accountant_reads_but_cannot_write(page: Page, live, club):
     )
     assert response.status == 403
     page.reload()
-    expect(row(page, "Re-presentation of unpaid")).to_have_count(0)
+    expect(row(page, "Nouvelle présentation de l'impayé")).to_have_count(0)
