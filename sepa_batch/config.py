@@ -520,6 +520,10 @@ def _known_keys(tree: Any) -> dict[str, Any]:
     return tree
 
 
+#: Sections without built-in defaults (absent means "off"), whose keys their own reader checks.
+OPTIONAL_SECTIONS = {"smtp"}
+
+
 def check_keys(override: Any, defaults: Any, source: str, prefix: str = "") -> None:
     """Refuse a key or section the product does not know (a typo would be silently ignored),
     naming it and the closest known one."""
@@ -533,9 +537,12 @@ def check_keys(override: Any, defaults: Any, source: str, prefix: str = "") -> N
         return
     for key, value in override.items():
         name = f"{prefix}.{key}" if prefix else key
+        if not prefix and key in OPTIONAL_SECTIONS:
+            continue
         if key not in defaults:
             what = "section" if isinstance(value, dict) else "key"
-            close = difflib.get_close_matches(key, list(defaults), n=1, cutoff=0.6)
+            known = list(defaults) + ([] if prefix else sorted(OPTIONAL_SECTIONS))
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = ""
             if close:
                 near = f"{prefix}.{close[0]}" if prefix else close[0]

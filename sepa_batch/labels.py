@@ -162,6 +162,15 @@ def fee(article_label: str, mode: str | None, line_id: int, language: str = "fr"
     return fit_label(texts["fee_mode"].get(mode, texts["fee_other"]), suffix)
 
 
+def dunning_fee(article_label: str, level_title: str) -> str:
+    """The dunning fee, named by the level's title (the club's own words, from the config).
+
+    >>> dunning_fee("Frais de relance", "Deuxième rappel")
+    'Frais de relance (Deuxième rappel)'
+    """
+    return fit_label(article_label, f" ({level_title})")
+
+
 def bank_charges(return_label: str, reason: str | None, language: str = "fr") -> str:
     """The journal label of the bank's charges on a return.
 

@@ -238,6 +238,7 @@ def test_refused_with_one_sentence_and_nothing_changed(run, tmp_path, command_of
         ("[club]\nlangage = 'en'\n", ["club.langage", "club.language"]),
         ("[[policy.rows]]\ncodes = ['AM04']\nfees = true\n", ["policy.rows[0].fees", "fee"]),
         ("[club]\nlanguage = 'de'\n", ["club.language", "'de' is not fr or en"]),
+        ("[smpt]\nhost = 'localhost'\n", ["smpt", "unknown section", "[smtp]"]),
     ],
 )
 def test_a_config_typo_is_named_with_the_closest_key(run, extra, words):

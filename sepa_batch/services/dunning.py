@@ -30,13 +30,12 @@ from datetime import date
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from sepa_batch import notices
+from sepa_batch import labels, notices
 from sepa_batch.config import Config, DunningLevel
 from sepa_batch.db.schema import Article, Customer, DunningNotice, LedgerLine
 from sepa_batch.db.session import Database, lock_job
 from sepa_batch.domain.ledger import OPEN
 from sepa_batch.domain.model import ArticleKind, LineKind
-from sepa_batch.domain.unpaid import fit_label
 from sepa_batch.errors import InvalidInput, SepaBatchError
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import article_by_code
@@ -213,7 +212,7 @@ def _fee_line(
         customer,
         article_id=article.id,
         day=day,
-        label=fit_label(f"{article.label} ({level.title})"),
+        label=labels.dunning_fee(article.label, level.title),
         amount_cents=article.price_cents,
     )
     session.add(line)
