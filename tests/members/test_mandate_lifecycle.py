@@ -120,3 +120,18 @@ def test_report_mandates_lists_what_expires_within_the_days(run):
     assert "CLUB-C007-2010" in table and "CLUB-C008-2010" not in table
     run("report", "mandates", "--expiring-within", "-1", expect=2)
     run("report", "mandates", expect=2)
+
+
+def test_the_clock_restarts_at_the_last_collection_and_revoked_mandates_are_not_listed(
+    run, tmp_path
+):
+    from members.members_support import MIGRATION_HEADER, member_row
+
+    csv = tmp_path / "moved-in.csv"
+    csv.write_text("\n".join([MIGRATION_HEADER, member_row(1, last_collected="2013-01-05")]))
+    run("customers", "import", csv, "--as-of", "2013-02-01")
+    run("mandate", "revoke", "C002", "--as-of", "2013-02-01")
+    found = run.json("report", "mandates", "--expiring-within", "730", "--as-of", "2013-05-20")
+    listed = {m["customer"]: (m["last_collected_on"], m["expires_on"]) for m in found["mandates"]}
+    assert listed["M0001"] == ("2013-01-05", "2016-01-05")
+    assert "C002" not in listed and "C001" in listed
