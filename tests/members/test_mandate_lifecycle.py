@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from members.members_support import MIGRATION_HEADER, member_row, signed_on
 
 NEW_IBAN = "FR7630006000011234567890189"
 
@@ -125,10 +126,9 @@ def test_report_mandates_lists_what_expires_within_the_days(run):
 def test_the_clock_restarts_at_the_last_collection_and_revoked_mandates_are_not_listed(
     run, tmp_path
 ):
-    from members.members_support import MIGRATION_HEADER, member_row
-
+    row = member_row(1, last_collected="2013-01-05").replace(str(signed_on(1)), "2011-03-01")
     csv = tmp_path / "moved-in.csv"
-    csv.write_text("\n".join([MIGRATION_HEADER, member_row(1, last_collected="2013-01-05")]))
+    csv.write_text("\n".join([MIGRATION_HEADER, row]))
     run("customers", "import", csv, "--as-of", "2013-02-01")
     run("mandate", "revoke", "C002", "--as-of", "2013-02-01")
     found = run.json("report", "mandates", "--expiring-within", "730", "--as-of", "2013-05-20")
