@@ -131,7 +131,9 @@ def test_the_clock_restarts_at_the_last_collection_and_revoked_mandates_are_not_
     csv.write_text("\n".join([MIGRATION_HEADER, row]))
     run("customers", "import", csv, "--as-of", "2013-02-01")
     run("mandate", "revoke", "C002", "--as-of", "2013-02-01")
-    found = run.json("report", "mandates", "--expiring-within", "730", "--as-of", "2013-05-20")
+    found = run.json("report", "mandates", "--expiring-within", "1000", "--as-of", "2013-05-20")
     listed = {m["customer"]: (m["last_collected_on"], m["expires_on"]) for m in found["mandates"]}
     assert listed["M0001"] == ("2013-01-05", "2016-01-05")
     assert "C002" not in listed and "C001" in listed
+    sooner = run.json("report", "mandates", "--expiring-within", "900", "--as-of", "2013-05-20")
+    assert "M0001" not in {m["customer"] for m in sooner["mandates"]}  # 2015-11-05: not yet
