@@ -10,6 +10,7 @@ from sepa_batch.cli.context import App
 from sepa_batch.cli.dunning import dunning
 from sepa_batch.cli.failures import Guarded
 from sepa_batch.cli.ledger import access, blocked, ledger, pay, unpay
+from sepa_batch.cli.ledger_import import ledger as ledger_with_import
 from sepa_batch.cli.mandates import (
     mandate_add,
     mandate_form,
@@ -97,6 +98,7 @@ for command in (mandate_add, mandate_revoke, mandate_show, mandate_form):
     mandate.add_command(command)
 report.add_command(report_mandates)
 cli.add_command(cancel)
+cli.add_command(ledger_with_import)  # ledger CUSTOMER, and ledger import FILE
 
 
 def main() -> None:

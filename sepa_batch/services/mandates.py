@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schwifty import IBAN
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch.config import Address, Config
@@ -214,19 +214,21 @@ def expiring_mandates(
     ``today + within_days`` (already expired ones included), soonest first."""
     horizon = today + timedelta(days=within_days)
     found = []
+    current = (
+        select(func.max(Mandate.id))
+        .where(Mandate.status != MandateStatus.REVOKED)
+        .group_by(Mandate.customer_id)
+    )  # the newest mandate not revoked: services.common.current_mandate, for every customer
     with db.reader() as session:
         rows = session.execute(
             select(Customer.code, Mandate)
             .join(Customer, Customer.id == Mandate.customer_id)
-            .where(Mandate.status != MandateStatus.REVOKED)
+            .where(Mandate.id.in_(current))
         ).all()
         for code, mandate in rows:
             if mandate.one_off and mandate.first_used:
                 continue  # a used one-off mandate is done, not expiring
-            if current_mandate(session, mandate.customer_id).id != mandate.id:
-                continue
-            clock = mandate.last_presented_on or mandate.signed_on
-            expires = add_months(clock, void_months)
+            expires = add_months(mandate.last_presented_on or mandate.signed_on, void_months)
             if expires <= horizon:
                 found.append(Expiring(code, mandate.reference, mandate.last_presented_on, expires))
     return sorted(found, key=lambda e: (e.expires_on, e.customer))

@@ -103,15 +103,15 @@ def update_customers(
                 also = seen[(key, value)]
                 problems.append(InvalidInput(record, key, f"duplicate {value} (also line {also})"))
             seen.setdefault((key, value), line_no)
-        parsed.append((line_no, record, customer, mandate))
+        parsed.append((line_no, record, customer, mandate, bool(row.get("mandate_type"))))
     if problems:
         raise InvalidInputs(f"{source}: import refused", problems)
     rows: list[RowChange] = []
     new_mandates = []
     with db.transaction() as session:
-        for line_no, record, fields, mandate in parsed:
+        for line_no, record, fields, mandate, type_given in parsed:
             try:
-                change = _apply(session, line_no, fields, mandate, today)
+                change = _apply(session, line_no, fields, mandate, today, type_given)
             except InvalidInput as exc:
                 problems.append(InvalidInput(record, exc.field, exc.reason))
                 continue
@@ -125,7 +125,9 @@ def update_customers(
     return UpdateResult(rows, dry_run, would_expire(new_mandates, today, void_months))
 
 
-def _apply(session: Session, line: int, fields: dict, mandate: dict | None, today: date):
+def _apply(
+    session: Session, line: int, fields: dict, mandate: dict | None, today: date, type_given: bool
+):
     code = fields["code"]
     customer = session.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
     if customer is None:
@@ -144,11 +146,13 @@ def _apply(session: Session, line: int, fields: dict, mandate: dict | None, toda
             changes.append(f"{column}: {old or '-'} → {new or '-'}")
             setattr(customer, attribute, new)
     if mandate:
-        changes += _mandate_changes(session, customer, mandate, today)
+        changes += _mandate_changes(session, customer, mandate, today, type_given)
     return RowChange(line, code, "updated" if changes else "unchanged", changes)
 
 
-def _mandate_changes(session: Session, customer: Customer, fields: dict, today: date) -> list:
+def _mandate_changes(
+    session: Session, customer: Customer, fields: dict, today: date, type_given: bool
+) -> list:
     reference = fields["reference"]
     stored = session.execute(
         select(Mandate).where(Mandate.reference == reference)
@@ -160,9 +164,24 @@ def _mandate_changes(session: Session, customer: Customer, fields: dict, today: 
         return [f"mandate {reference} added" + (f", {retired} retired" if retired else "")]
     if stored.customer_id != customer.id:
         raise InvalidInput("", "mandate_id", f"mandate {reference} belongs to another customer")
-    if stored is not current or stored.status == MandateStatus.REVOKED:
+    if stored.status == MandateStatus.REVOKED:
         raise InvalidInput(
             "", "mandate_id", f"mandate {reference} is {stored.status_reason or 'revoked'}"
+        )
+    if stored is not current:
+        raise InvalidInput(
+            "", "mandate_id", f"mandate {reference} is not the current one ({current.reference})"
+        )
+    if fields["signed_on"] != stored.signed_on:
+        raise InvalidInput(
+            "",
+            "mandate_signed_on",
+            f"mandate {reference} was signed on {stored.signed_on}; a signature date does not "
+            "change (a new signature is a new mandate_id)",
+        )
+    if type_given and fields["one_off"] != stored.one_off:
+        raise InvalidInput(
+            "", "mandate_type", f"mandate {reference} is {'OOFF' if stored.one_off else 'RCUR'}"
         )
     new_bic = fields["bic"]
     if fields["iban"] == stored.iban and (new_bic is None or new_bic == stored.bic):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from members.members_support import MIGRATION_HEADER, member_row, signed_on
 
 NEW_IBAN = "FR7630006000011234567890189"
 
@@ -120,3 +121,19 @@ def test_report_mandates_lists_what_expires_within_the_days(run):
     assert "CLUB-C007-2010" in table and "CLUB-C008-2010" not in table
     run("report", "mandates", "--expiring-within", "-1", expect=2)
     run("report", "mandates", expect=2)
+
+
+def test_the_clock_restarts_at_the_last_collection_and_revoked_mandates_are_not_listed(
+    run, tmp_path
+):
+    row = member_row(1, last_collected="2013-01-05").replace(str(signed_on(1)), "2011-03-01")
+    csv = tmp_path / "moved-in.csv"
+    csv.write_text("\n".join([MIGRATION_HEADER, row]))
+    run("customers", "import", csv, "--as-of", "2013-02-01")
+    run("mandate", "revoke", "C002", "--as-of", "2013-02-01")
+    found = run.json("report", "mandates", "--expiring-within", "1000", "--as-of", "2013-05-20")
+    listed = {m["customer"]: (m["last_collected_on"], m["expires_on"]) for m in found["mandates"]}
+    assert listed["M0001"] == ("2013-01-05", "2016-01-05")
+    assert "C002" not in listed and "C001" in listed
+    sooner = run.json("report", "mandates", "--expiring-within", "900", "--as-of", "2013-05-20")
+    assert "M0001" not in {m["customer"] for m in sooner["mandates"]}  # 2015-11-05: not yet

@@ -3,6 +3,7 @@ since keep being collected as RCUR, and the import warns when their history is m
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import pytest
@@ -105,3 +106,20 @@ def test_bad_history_is_named_with_its_line_and_field_and_nothing_imported(
     assert words in problem.reason
     with pytest.raises(InvalidInputs):  # nothing was imported: the same file is still refused
         import_customers(db, text, today=TODAY)
+
+
+def test_the_cli_warns_how_many_mandates_would_be_expired_and_why(run, tmp_path):
+    old = tmp_path / "old.csv"
+    header = MIGRATION_HEADER.rsplit(",", 2)[0]
+    old.write_text("\n".join([header, *(member_row(n).rsplit(",", 2)[0] for n in range(12))]))
+    result = run("customers", "import", old, "--as-of", "2026-11-20")
+    warning = " ".join(result.stderr.split())
+    expired = sum(1 for n in range(12) if signed_on(n) <= date(2023, 11, 20))
+    assert f"warning: {expired} mandate(s) would be skipped as expired" in warning
+    assert "signed more than 36 months ago with no collection since on record" in warning
+    assert "mandate_last_collected_on" in warning
+    assert "imported 12 customers and 12 mandates" in result.stdout
+    migrated = tmp_path / "migrated.csv"
+    migrated.write_text(club_csv(24, last_collected=LAST_MONTH).replace("M00", "N00"))
+    quiet = run("customers", "import", migrated, "--as-of", "2026-11-20", "--json")
+    assert quiet.stderr == "" and json.loads(quiet.stdout)["would_expire"] == 0

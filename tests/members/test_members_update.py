@@ -112,6 +112,8 @@ def test_the_update_applies_and_the_next_file_carries_the_amendments(run, tmp_pa
         ("C002,François Lefèvre,,,,,Lyon,FR,FR7630004000030002000123423,,CLUB-C002-2010,2010-06-16",
          "iban", "invalid IBAN"),
         ("C002,,,,,,Lyon,FR,,,,", "name", "missing"),
+        ("C002,François Lefèvre,,,,,Lyon,FR,FR7630004000030002000123422,,CLUB-C002-2010,2010-06-17",
+         "mandate_signed_on", "mandate CLUB-C002-2010 was signed on 2010-06-16"),
     ],
 )  # fmt: skip
 def test_a_bad_row_refuses_the_whole_list(run, tmp_path, row, field, words):
@@ -135,3 +137,15 @@ def test_a_retired_mandate_cannot_come_back(run, tmp_path):
         json.loads(run("mandate", "show", "C005", "--json").stdout)["mandates"][0]["mandate"]
         == "CLUB-C005-2011"
     )
+
+
+def test_a_mandate_type_given_must_match_and_an_absent_one_is_left_alone(run, tmp_path):
+    header = (FIXTURES / "customers.csv").read_text(encoding="utf-8").splitlines()[0]
+    row = ("C002,François Lefèvre,f.lefevre@example.fr,Avenue Jean Jaurès,3 bis,69007,Lyon,FR,"
+           "FR7630004000030002000123422,BNPAFRPP,CLUB-C002-2010,2010-06-16")  # fmt: skip
+    typed = tmp_path / "typed.csv"
+    typed.write_text(f"{header},mandate_type\n{row},OOFF\n", encoding="utf-8")
+    result = run("customers", "import", typed, "--update", expect=1)
+    assert "line 2: mandate_type: mandate CLUB-C002-2010 is RCUR" in " ".join(result.stderr.split())
+    typed.write_text(f"{header},mandate_type\n{row},RCUR\n", encoding="utf-8")
+    assert run.json("customers", "import", typed, "--update")["unchanged"] == 1
