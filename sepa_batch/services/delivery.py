@@ -352,8 +352,11 @@ class RateLimit:
         self.per_minute, self.sleep, self.clock = per_minute, sleep, clock
         self.sent: deque[float] = deque()
 
+    def full(self) -> bool:
+        return len(self.sent) >= self.per_minute
+
     def wait(self) -> None:
-        if len(self.sent) >= self.per_minute:
+        if self.full():
             pause = self.sent[0] + 60 - self.clock()
             if pause > 0:
                 self.sleep(pause)
@@ -408,22 +411,30 @@ def send_notices(
                     result.unreachable = str(exc)
                     _all_due_failed_now(db, clock(), str(exc), result)
                     return result
+            if limit.full() and not _any_due(db, clock()):
+                return result  # no wait for nothing at the end of a run
             limit.wait()
             claimed = claim_next(db, me, clock(), domain)
             if claimed is None:
                 return result
-            message = notices.email_message(
-                claimed.body,
-                sender=settings.sender,
-                reply_to=settings.reply_to,
-                to=claimed.recipient,
-                message_id=claimed.message_id,
-                when=clock(),
-                language=claimed.language,
-                creditor=config.creditor,
-            )
             try:
-                answer = transmit(smtp, sender, claimed.recipient, message.as_bytes())
+                message = notices.email_message(
+                    claimed.body,
+                    sender=settings.sender,
+                    reply_to=settings.reply_to,
+                    to=claimed.recipient,
+                    message_id=claimed.message_id,
+                    when=clock(),
+                    language=claimed.language,
+                    creditor=config.creditor,
+                ).as_bytes()
+            except (ValueError, TypeError) as exc:  # e.g. a line break in the address
+                reason = f"cannot make the message for {claimed.recipient!r}: {exc}"
+                _mark(db, claimed.id, status="failed", next_attempt_at=None, last_error=reason)
+                result.failed.append(claimed.id)
+                continue
+            try:
+                answer = transmit(smtp, sender, claimed.recipient, message)
             except Refused as exc:
                 if 400 <= exc.code < 500:
                     outcome = _retry_or_fail(db, claimed.id, claimed.attempts, str(exc), clock())

@@ -9,11 +9,11 @@ from datetime import date, datetime, timedelta
 import pytest
 from conftest import write_config
 from notices.notices_support import DAY, NOW, dunning_notices, free_port, smtp_section
-from sqlalchemy import select
+from sqlalchemy import select, update
 from support import FIXTURES
 
 from sepa_batch import config as config_module
-from sepa_batch.db.schema import LedgerLine, NoticeDelivery
+from sepa_batch.db.schema import Customer, LedgerLine, NoticeDelivery
 from sepa_batch.db.session import Database
 from sepa_batch.errors import InvalidInput, InvalidInputs, SepaBatchError
 from sepa_batch.services import collection, delivery, master_data, sales
@@ -157,12 +157,19 @@ def test_a_temporary_refusal_is_retried_and_then_sent(smtp_db, smtp_config, mail
     assert mailbox.message_ids() == [first_id]
 
 
-def test_the_rate_limit_spaces_the_messages(tmp_path, database_url, mailbox):
+@pytest.mark.parametrize(
+    ("count", "pauses", "seconds"),
+    [(5, [60.0, 60.0], [0, 0, 60, 60, 120]), (4, [60.0], [0, 0, 60, 60])],
+)
+def test_the_rate_limit_spaces_the_messages(
+    tmp_path, database_url, mailbox, count, pauses, seconds
+):
+    """2 a minute: 2, a pause, 2, a pause, ...; and no pause after the last one."""
     path = write_config(tmp_path, database_url, smtp_section(mailbox.port, max_per_minute="2"))
     config = config_module.load(path)
     db = Database(config.database_url)
     db.migrate()
-    dunning_notices(db, config, 5)
+    dunning_notices(db, config, count)
     clock = [1000.0]
     sleeps = []
 
@@ -171,12 +178,25 @@ def test_the_rate_limit_spaces_the_messages(tmp_path, database_url, mailbox):
         clock[0] += seconds
 
     result = delivery.send_notices(db, config, NOW, sleep=sleep, monotonic=lambda: clock[0])
-    assert len(result.sent) == 5 and len(mailbox.messages) == 5
-    assert sleeps == [60.0, 60.0]  # 2, wait, 2, wait, 1
-    sent_at = [row.sent_at for row in rows(db)]
-    assert sent_at == [NOW, NOW, NOW + timedelta(seconds=60), NOW + timedelta(seconds=60),
-                       NOW + timedelta(seconds=120)]  # fmt: skip
+    assert len(result.sent) == count and len(mailbox.messages) == count
+    assert sleeps == pauses
+    assert [row.sent_at for row in rows(db)] == [NOW + timedelta(seconds=s) for s in seconds]
     db.dispose()
+
+
+def test_an_address_that_cannot_be_a_header_is_failed_not_sent(smtp_db, smtp_config, mailbox):
+    dunning_notices(smtp_db, smtp_config, 2)
+    with smtp_db.transaction() as session:
+        session.execute(
+            update(Customer)
+            .where(Customer.code == "M00001")
+            .values(email="member1@example.org\nBcc: everyone@example.org")
+        )
+    result = delivery.send_notices(smtp_db, smtp_config, NOW)
+    assert (result.failed, result.sent) == ([1], [2])
+    failed = rows(smtp_db)[0]
+    assert failed.status == "failed" and failed.last_error.startswith("cannot make the message")
+    assert [to for _, [to] in mailbox.envelopes] == ["member2@example.org"]
 
 
 def test_without_smtp_the_notices_stay_files(run):
