@@ -64,8 +64,10 @@ def _inbox(rt: Runtime, day: date, now: datetime) -> str:
     refused = [o for o in outcomes if o.error]
     applied = sum(o.applied for o in outcomes)
     unmatched = sum(o.unmatched for o in outcomes)
+    review = sum(o.review for o in outcomes)
     return (
-        f"{len(outcomes)} file(s): {applied} applied, {unmatched} unmatched, {len(refused)} refused"
+        f"{len(outcomes)} file(s): {applied} applied, {unmatched} unmatched, {review} held for "
+        f"review, {len(refused)} refused"
     )
 
 
