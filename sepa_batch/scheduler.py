@@ -271,14 +271,16 @@ def last_fire(trigger, now: datetime, grace: timedelta) -> datetime | None:
     return found
 
 
-def catch_up(rt: Runtime, now: datetime) -> list[str]:
+def catch_up(rt: Runtime, now: datetime, stopping: Callable[[], bool] = bool) -> list[str]:
     """At start: every daily job whose last run time within the grace time has passed without
     a run recorded in the database runs once for its day, in the day's order; the inbox is
-    polled. Returns the jobs run."""
+    polled. Stops between two jobs once ``stopping()``. Returns the jobs run."""
     aware = now.astimezone()
     grace = _grace(rt.config)
     ran = []
     for name, trigger in triggers(rt.config).items():
+        if stopping():
+            break
         if isinstance(trigger, IntervalTrigger):
             day = aware.date()
         else:
@@ -326,22 +328,25 @@ def start(config: Config, config_path: str | None) -> None:
     """Catch up what was missed, then run until SIGTERM or Ctrl-C; the running job finishes
     first."""
     scheduler = build_scheduler(config, config_path)
+    stopped: list[int] = []
 
     def stop(signum, _frame) -> None:
         log.info("received %s: stopping after the running job", signal.Signals(signum).name)
+        stopped.append(signum)
         if scheduler.running:
             scheduler.shutdown(wait=True)
-        else:
-            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     rt = Runtime(config, Database(config.database_url))
     try:
-        ran = catch_up(rt, datetime.now())
+        ran = catch_up(rt, datetime.now(), lambda: bool(stopped))
     finally:
         rt.db.dispose()
     log.info("caught up: %s", ", ".join(ran) or "nothing missed")
+    if stopped:
+        log.info("scheduler stopped")
+        return
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     log.info("scheduler stopped")
