@@ -10,16 +10,12 @@ Every error names the key: ``config creditor.iban: invalid IBAN checksum``.
 from __future__ import annotations
 
 import copy
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
-from stdnum.eu import at_02
-from stdnum.exceptions import ValidationError
 
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.policy import (
@@ -30,6 +26,7 @@ from sepa_batch.domain.policy import (
     ReasonPolicy,
 )
 from sepa_batch.errors import InvalidInput
+from sepa_batch.identifiers import Bic, CreditorId, Iban, InvalidIdentifier
 
 PAIN008_VERSIONS = ("pain.008.001.08", "pain.008.001.02")
 
@@ -93,6 +90,7 @@ DEFAULTS: dict[str, Any] = {
         "daily_cron": "30 5 * * *",
         "misfire_grace_hours": 12,
     },
+    "club": {"language": "fr"},
     "policy": {
         "default": {
             "meaning": "unknown code: treated as a temporary failure",
@@ -202,6 +200,8 @@ class Config:
     dunning_levels: tuple[DunningLevel, ...]
     accounts: dict[str, str]
     scheduler: dict[str, Any]
+    #: The language of the labels of generated lines (``sepa_batch.labels``): fr or en.
+    language: str = "fr"
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -249,28 +249,26 @@ class _Reader:
 
     def choice(self, key: str, enum: type, tree: dict | None = None, label: str | None = None):
         value = self.get(key, str, tree)
-        try:
-            return enum(value)
-        except ValueError:
+        try:  # any case: "cheque" is CHEQUE, "KEEP" is keep
+            return next(m for m in enum if m.value.lower() == value.strip().lower())
+        except StopIteration:
             allowed = ", ".join(member.value for member in enum)
             raise self.fail(label or key, f"{value!r} is not one of {allowed}") from None
 
 
 def _creditor(r: _Reader) -> Creditor:
-    try:
-        iban = IBAN(r.text("creditor.iban")).compact
-    except SchwiftyException as exc:
-        raise r.fail("creditor.iban", f"invalid IBAN: {exc}") from None
-    bic = r.text("creditor.bic", optional=True)
-    if bic:
+    def identifier(kind, key: str, optional: bool = False) -> str | None:
+        value = r.text(key, optional=optional)
+        if value is None:
+            return None
         try:
-            bic = str(BIC(bic))
-        except SchwiftyException as exc:
-            raise r.fail("creditor.bic", f"invalid BIC: {exc}") from None
-    try:
-        creditor_id = at_02.validate(r.text("creditor.creditor_id"))
-    except ValidationError as exc:
-        raise r.fail("creditor.creditor_id", f"invalid creditor identifier: {exc}") from None
+            return str(kind(value))
+        except InvalidIdentifier as exc:
+            raise r.fail(key, str(exc)) from None
+
+    iban = identifier(Iban, "creditor.iban")
+    bic = identifier(Bic, "creditor.bic", optional=True)
+    creditor_id = identifier(CreditorId, "creditor.creditor_id")
     country = r.text("creditor.address.country").upper()
     if len(country) != 2 or not country.isalpha():
         raise r.fail("creditor.address.country", f"{country!r} is not an ISO country code")
@@ -356,6 +354,17 @@ def _folders(r: _Reader, base: Path) -> Folders:
     return Folders(**{key: path(key) for key in Folders.__slots__})
 
 
+def _relative_sqlite(url: str, base: Path) -> str:
+    """An SQLite file named by a relative path in the config file lives under ``base`` (like
+    the relative folders), wherever the command is run from."""
+    if not url.startswith("sqlite:///") or url.startswith("sqlite:////"):
+        return url
+    path, _, query = url[len("sqlite:///") :].partition("?")
+    if not path or path == ":memory:" or path.startswith("file:") or Path(path).is_absolute():
+        return url
+    return f"sqlite:///{(base / path).as_posix()}" + (f"?{query}" if query else "")
+
+
 def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     """Validate a merged configuration tree; relative folders are taken from ``base``."""
     r = _Reader(source, raw)
@@ -363,7 +372,9 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
     version = r.text("bank.pain008_version")
     if version not in PAIN008_VERSIONS:
         raise r.fail("bank.pain008_version", f"{version!r} is not one of {PAIN008_VERSIONS}")
-    url = os.environ.get("SEPA_BATCH_DATABASE_URL") or r.get("database.url", str).strip()
+    url = os.environ.get("SEPA_BATCH_DATABASE_URL")
+    if not url:
+        url = _relative_sqlite(r.get("database.url", str).strip(), base)
     if not url:
         url = f"sqlite:///{folders.data / 'sepa_batch.db'}"
     language = r.text("dunning.language")
@@ -400,7 +411,51 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         dunning_levels=_levels(r),
         accounts={key: str(value) for key, value in accounts.items()},
         scheduler=dict(r.get("scheduler", dict)),
+        language=_language(r, "club.language"),
     )
+
+
+def _language(r: _Reader, key: str) -> str:
+    language = r.text(key).lower()
+    if language not in ("fr", "en"):
+        raise r.fail(key, f"{language!r} is not fr or en")
+    return language
+
+
+def _known_keys(tree: Any) -> dict[str, Any]:
+    """What a table of the file may hold: the keys of its defaults (a list of tables, such as
+    ``policy.rows``, takes the keys of any of its defaults)."""
+    if isinstance(tree, list):
+        known: dict[str, Any] = {}
+        for item in tree:
+            if isinstance(item, dict):
+                known.update(item)
+        return known
+    return tree
+
+
+def check_keys(override: Any, defaults: Any, source: str, prefix: str = "") -> None:
+    """Refuse a key or section the product does not know (a typo would be silently ignored),
+    naming it and the closest known one."""
+    if isinstance(defaults, list) and isinstance(override, list):
+        known = _known_keys(defaults)
+        for index, item in enumerate(override):
+            if isinstance(item, dict) and known:
+                check_keys(item, known, source, f"{prefix}[{index}]")
+        return
+    if not isinstance(override, dict) or not isinstance(defaults, dict):
+        return
+    for key, value in override.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if key not in defaults:
+            what = "section" if isinstance(value, dict) else "key"
+            close = difflib.get_close_matches(key, list(defaults), n=1, cutoff=0.6)
+            hint = ""
+            if close:
+                near = f"{prefix}.{close[0]}" if prefix else close[0]
+                hint = f"; did you mean {f'[{near}]' if what == 'section' else near}?"
+            raise InvalidInput(f"config {source}", name, f"unknown {what}{hint}")
+        check_keys(value, defaults[key], source, name)
 
 
 def load(path: str | Path | None = None) -> Config:
@@ -419,6 +474,7 @@ def load(path: str | Path | None = None) -> Config:
         raise InvalidInput(f"config {path}", "file", "not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"config {path}", "syntax", str(exc)) from None
+    check_keys(override, DEFAULTS, str(path))
     base = path.resolve().parent
     if base.name == "config":
         base = base.parent

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from sepa_batch import config as config_module
 from sepa_batch.bank.simulator import simulate
-from sepa_batch.cli.tables import ledger_table
+from sepa_batch.console import ledger_table
 from sepa_batch.db.schema import (
     BankFile,
     Customer,
@@ -206,7 +206,7 @@ def write_config(folder: Path, *, pre_notification_days: int = 2) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         "# written by `sepa-batch demo`: the built-in defaults with the folders here\n"
-        f'[database]\nurl = "sqlite:///{(folder / "var" / "sepa_batch.db").as_posix()}"\n\n'
+        '[database]\nurl = "sqlite:///var/sepa_batch.db"  # relative to the folder of config/\n\n'
         f"[collection]\npre_notification_days = {pre_notification_days}\n",
         encoding="utf-8",
     )

@@ -36,3 +36,8 @@ class TransitionRefused(SepaBatchError):
 
 class RefusedFile(SepaBatchError):
     """A bank file that cannot be read safely: hostile, truncated, not XML, wrong message."""
+
+
+class NotReady(SepaBatchError):
+    """The machine, not the input: no database yet, a server that cannot be reached, a folder
+    that cannot be written. The message says what to do."""

@@ -1,9 +1,11 @@
 """E-mail-ready notices (``.eml``): pre-notifications and dunning letters, French or English.
 
-Rendering is pure (the day is passed in); ``write_pending`` writes to the notices folder the
-notices recorded in the database and not written yet, then marks them written: a crash between
-the commit and the write loses nothing, and a file that the mail sender has taken away is never
-written (sent) again.
+Rendering (``file_name``, ``render_email``, ``prenotification``, ``dunning_letter``) is pure: the
+day is passed in, nothing is read or written; the services record the rendered text in their
+transaction. ``write_pending`` is the one function with effects: after the commit it writes to
+the notices folder the notices recorded in the database and not written yet, then marks them
+written — a crash between the commit and the write loses nothing, and a file that the mail
+sender has taken away is never written (sent) again.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
@@ -35,6 +35,7 @@ from sepa_batch import config as config_module
 from sepa_batch.config import Config
 from sepa_batch.db.schema import JobLock
 from sepa_batch.db.session import Database
+from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
@@ -98,7 +99,14 @@ def export_blocked(rt: Runtime, day: date) -> Path:
         writer.writerow(["customer", "name", "overdue", "since"])
         for row in rows:
             writer.writerow(
-                [row.customer, row.name, format_amount(row.overdue_cents), row.since.isoformat()]
+                spreadsheet_row(  # read by people in a spreadsheet too: no formula runs
+                    [
+                        row.customer,
+                        row.name,
+                        format_amount(row.overdue_cents),
+                        row.since.isoformat(),
+                    ]
+                )
             )
     partial.replace(path)
     return path
@@ -150,6 +158,7 @@ def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> s
     """Run one job for ``day`` and log its one line."""
     now = now or datetime.combine(day, datetime.min.time())
     try:
+        remove_leftovers(rt.config.folders)  # what a crashed job left: spool rows, .tmp files
         outcome = JOBS_BY_NAME[name].run(rt, day, now)
     except Exception as exc:
         log.error("job %s %s: FAILED: %s", name, day.isoformat(), exc)
@@ -350,13 +359,3 @@ def start(config: Config, config_path: str | None) -> None:
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     log.info("scheduler stopped")
-
-
-def replay(rt: Runtime, first: date, last: date) -> dict[date, dict[str, str]]:
-    """``run_due`` for every day from ``first`` to ``last`` included."""
-    outcomes = {}
-    day = first
-    while day <= last:
-        outcomes[day] = run_due(rt, day)
-        day += timedelta(days=1)
-    return outcomes

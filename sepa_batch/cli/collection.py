@@ -73,7 +73,7 @@ def collect(app: App, as_of, until, version, dry_run, as_json) -> None:
     """
     day = as_of or today()
     if not dry_run:
-        app.config.folders.create()
+        app.prepare()
     with Progress(
         "[progress.description]{task.description}",
         BarColumn(),

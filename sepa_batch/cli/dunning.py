@@ -45,7 +45,7 @@ def dunning_run(app: App, as_of, as_json: bool) -> None:
       sepa-batch dunning run --as-of 2010-08-04
       sepa-batch dunning run --as-of 2010-08-04 --json
     """
-    app.config.folders.create()
+    app.prepare()
     result = run_dunning(app.db, app.config, as_of or today())
     if as_json:
         print_json(result.document())

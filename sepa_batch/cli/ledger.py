@@ -21,11 +21,12 @@ from sepa_batch.cli.context import (
     today,
 )
 from sepa_batch.cli.master_data import MODES
-from sepa_batch.cli.tables import ledger_summary, ledger_table
+from sepa_batch.console import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput
-from sepa_batch.money import parse_amount
+from sepa_batch.files import spreadsheet_cell
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import unpaid as unpaid_service
 
@@ -99,7 +100,9 @@ def blocked(app: App, as_of, fmt: str) -> None:
             sys.stdout, fieldnames=["customer", "name", "overdue", "since"], lineterminator="\n"
         )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(
+            {key: spreadsheet_cell(value) for key, value in row.items()} for row in rows
+        )
     else:
         table = Table(title=f"Blocked on {day}")
         for column in ("customer", "name", "overdue", "since"):
@@ -119,7 +122,9 @@ def _split(values: tuple[str, ...]) -> tuple[SplitPart, ...]:
             due = DATE.convert(pieces[0], None, None)
         except click.BadParameter as exc:
             raise InvalidInput("--instalment", value, exc.message) from None
-        amount = parse_amount(pieces[1], record="--instalment", field=value)
+        amount = parse_amount(
+            pieces[1], record="--instalment", field=value, maximum=MAX_AMOUNT_CENTS
+        )
         mode = None
         if len(pieces) == 3:
             try:
@@ -208,8 +213,9 @@ def pay(app: App, line, as_of, day, mode, as_json) -> None:
     Example:
       sepa-batch pay 20 --as-of 2010-07-27 --mode CHEQUE
     """
+    now = as_of or today()
     payment = unpaid_service.pay(
-        app.db, line, day or as_of or today(), mode=Mode(mode) if mode else None
+        app.db, line, day or now, mode=Mode(mode) if mode else None, today=now
     )
     if as_json:
         print_json(payment.document())

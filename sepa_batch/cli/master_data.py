@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.markup import escape
 
 from sepa_batch.cli.context import (
     AMOUNT,
@@ -13,14 +14,22 @@ from sepa_batch.cli.context import (
     pass_app,
     print_json,
     refuses,
+    stderr,
     stdout,
     today,
 )
 from sepa_batch.domain.model import Mode
 from sepa_batch.money import format_amount
-from sepa_batch.services import master_data, sales
+from sepa_batch.services import master_data, member_list, sales
 
-MODES = click.Choice([mode.value for mode in Mode])
+#: Any case is accepted (``cheque``, ``Cheque``); the value passed on is the mode's own.
+MODES = click.Choice([mode.value for mode in Mode], case_sensitive=False)
+ENCODING = click.option(
+    "--encoding",
+    default=None,
+    metavar="NAME",
+    help="The file's encoding, e.g. cp1252 (default: UTF-8, with or without BOM).",
+)
 
 
 @click.command()
@@ -34,60 +43,133 @@ def init(app: App) -> None:
       sepa-batch init
     """
     app.config.folders.create()
-    revision = app.db.migrate()
-    stdout.print(f"database ready at revision {revision}: {app.db.engine.url!r}")
+    database = app.new_database()
+    try:
+        revision = database.migrate()
+        shown = database.engine.url.render_as_string(hide_password=True)
+    finally:
+        database.dispose()
+    stdout.print(f"database ready at revision {revision}: {shown}")
 
 
 @click.group()
 def customers() -> None:
-    """Customers and their mandates."""
+    """Customers and their mandates.
+
+    \b
+    Example:
+      sepa-batch customers import fixtures/customers.csv --as-of 2010-07-01
+    """
 
 
 @customers.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Check every row, import nothing.")
+@ENCODING
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Update existing customers (a new member list); with --dry-run, show the changes.",
+)
 @as_of_option
 @json_option
 @pass_app
 @refuses
-def customers_import(app: App, file: str, dry_run: bool, as_of, as_json: bool) -> None:
+def customers_import(
+    app: App, file: str, dry_run: bool, encoding: str | None, update: bool, as_of, as_json
+) -> None:
     """Import customers.csv; all or nothing, every bad row listed.
 
     \b
     Columns: customer_id,name,email,street,building_number,postcode,town,country,
              iban,bic,mandate_id,mandate_signed_on
+    Cells are separated by , or ; (as Excel writes them); UTF-8, or --encoding.
+    Optional: mandate_type (RCUR|OOFF), and for mandates collected by another program
+             mandate_last_collected_on (restarts the 36-month clock),
+             mandate_sequence (FRST|RCUR; default RCUR when last collected)
+
+    \b
     Example:
       sepa-batch customers import fixtures/customers.csv --dry-run
+      sepa-batch customers import members-2011.csv --update --dry-run
     """
+    text, day = master_data.read_text(file, encoding), as_of or today()
+    void_months = app.config.mandate_void_months
+    if update:
+        changes = member_list.update_customers(
+            app.db, text, today=day, dry_run=dry_run, source=file, void_months=void_months
+        )
+        _print_update(changes, as_json)
+        _warn_expiring(changes.would_expire, void_months)
+        return
     result = master_data.import_customers(
-        app.db, master_data.read_text(file), today=as_of or today(), dry_run=dry_run, source=file
+        app.db, text, today=day, dry_run=dry_run, source=file, void_months=void_months
     )
     if as_json:
         print_json(
-            {"customers": result.customers, "mandates": result.mandates, "dry_run": result.dry_run}
+            {
+                "customers": result.customers,
+                "mandates": result.mandates,
+                "dry_run": result.dry_run,
+                "would_expire": result.would_expire,
+            }
         )
     else:
         verb = "would import" if dry_run else "imported"
         stdout.print(f"{verb} {result.customers} customers and {result.mandates} mandates")
+    _warn_expiring(result.would_expire, void_months)
+
+
+def _print_update(result: member_list.UpdateResult, as_json: bool) -> None:
+    if as_json:
+        print_json(result.document())
+        return
+    verb = "would be" if result.dry_run else ""
+    for row in result.rows:
+        if row.action != "unchanged":
+            stdout.print(f"line {row.line} {row.customer}: {row.action}")
+            for change in row.changes:
+                stdout.print(f"  {escape(change)}")
+    stdout.print(
+        f"{result.count('created')} customers {verb} created, {result.count('updated')} "
+        f"updated, {result.count('unchanged')} unchanged".replace("  ", " ")
+    )
+
+
+def _warn_expiring(count: int, void_months: int) -> None:
+    """Mandates imported without their collection history look unused for years."""
+    if count:
+        stderr.print(
+            f"warning: {count} mandate(s) would be skipped as expired by the next collection: "
+            f"signed more than {void_months} months ago with no collection since on record. "
+            "If they were collected by your previous program, import them with the "
+            "mandate_last_collected_on column (see customers import --help)."
+        )
 
 
 @click.group()
 def articles() -> None:
-    """The article catalogue (subscriptions, rejection fees, dunning fees)."""
+    """The article catalogue (subscriptions, rejection fees, dunning fees).
+
+    \b
+    Example:
+      sepa-batch articles import fixtures/articles.csv
+    """
 
 
 @articles.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@ENCODING
 @pass_app
 @refuses
-def articles_import(app: App, file: str) -> None:
+def articles_import(app: App, file: str, encoding: str | None) -> None:
     """Import articles.csv (code,label,price,kind); existing codes are updated.
 
     \b
     Example:
       sepa-batch articles import fixtures/articles.csv
     """
-    count = master_data.import_articles(app.db, master_data.read_text(file), source=file)
+    count = master_data.import_articles(app.db, master_data.read_text(file, encoding), source=file)
     stdout.print(f"imported {count} articles")
 
 
@@ -118,6 +200,7 @@ def subscribe(app: App, customer, article, start, months, day, mode, as_of, as_j
         day=day or app.config.collection_day,
         mode=Mode(mode),
         today=as_of or today(),
+        mandate_required=True,
     )
     if as_json:
         print_json({"sale_line": result.sale_line, "instalments": result.instalments})
@@ -176,13 +259,20 @@ def instalment(app: App, customer, amount, due, mode, label, as_of) -> None:
         mode=Mode(mode),
         label=label,
         today=as_of or today(),
+        mandate_required=True,
+        language=app.config.language,
     )
     stdout.print(f"instalment line {line} of {format_amount(amount)} due {due}")
 
 
 @click.group()
 def mandate() -> None:
-    """Mandates."""
+    """Mandates: amend the account or the reference of a customer's mandate.
+
+    \b
+    Example:
+      sepa-batch mandate update C001 --iban FR7630004000031234567890143 --bic BNPAFRPP
+    """
 
 
 @mandate.command("update")
@@ -190,16 +280,19 @@ def mandate() -> None:
 @click.option("--iban", required=True)
 @click.option("--bic", default=None)
 @click.option("--reference", default=None, help="A new mandate reference (UMR).")
+@as_of_option
 @pass_app
 @refuses
-def mandate_update(app: App, customer, iban, bic, reference) -> None:
+def mandate_update(app: App, customer, iban, bic, reference, as_of) -> None:
     """Amend a mandate: the next collection carries the amendment details.
 
     \b
     Example:
       sepa-batch mandate update C001 --iban FR7630004000031234567890143 --bic BNPAFRPP
     """
-    updated = master_data.update_mandate(app.db, customer, iban=iban, bic=bic, reference=reference)
+    updated = master_data.update_mandate(
+        app.db, customer, iban=iban, bic=bic, reference=reference, today=as_of or today()
+    )
     stdout.print(
         f"mandate {updated.reference} of {customer} amended; the next collection "
         f"carries the amendment"

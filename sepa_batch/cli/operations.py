@@ -18,9 +18,9 @@ from sepa_batch.cli.context import (
     print_json,
     refuses,
     stdout,
+    story_console,
     today,
 )
-from sepa_batch.demo import run_demo
 
 
 def _logging() -> None:
@@ -33,7 +33,13 @@ def _logging() -> None:
 
 @click.group()
 def scheduler() -> None:
-    """The scheduler: collection, return inbox, settlement, dunning, blocked list."""
+    """The scheduler: collection, return inbox, settlement, dunning, blocked list.
+
+    \b
+    Example:
+      sepa-batch scheduler jobs
+      sepa-batch scheduler run-due --as-of 2010-08-01
+    """
 
 
 @scheduler.command("start")
@@ -48,7 +54,12 @@ def scheduler_start(app: App) -> None:
     """
     _logging()
     app.config.folders.create()
-    app.db.migrate()
+    database = app.new_database()  # like init: a new release migrates when it starts
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
+    app.prepare()
     jobs.start(app.config, app.config_path)
 
 
@@ -102,7 +113,7 @@ def scheduler_run_due(app: App, as_of, as_json: bool) -> None:
       sepa-batch scheduler run-due --as-of 2026-12-01
     """
     _logging()
-    app.config.folders.create()
+    app.prepare()
     day = as_of or today()
     outcomes = jobs.run_due(jobs.Runtime(app.config, app.db), day)
     if as_json:
@@ -133,9 +144,13 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     \b
     Members, monthly pain.008 files, the simulated bank's rejects and returns,
     the unpaid workflow, re-presentations, settlement, dunning, the blocked list.
+
+    \b
     Example:
       sepa-batch demo --dir demo-club --members 200 --months 4
     """
+    from sepa_batch.demo import run_demo  # it loads the simulated bank: only for the demo
+
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")
-    run_demo(folder, members=members, months=months, seed=seed, console=stdout)
+    run_demo(folder, members=members, months=months, seed=seed, console=story_console())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import getpass
+import sys
 from datetime import datetime, time
 from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
-from sepa_batch.bank.simulator import write_answer
 from sepa_batch.cli.context import (
     App,
     as_of_option,
@@ -17,6 +18,7 @@ from sepa_batch.cli.context import (
     pass_app,
     print_json,
     refuses,
+    stderr,
     stdout,
     today,
 )
@@ -26,7 +28,13 @@ from sepa_batch.services import returns as returns_service
 
 @click.group()
 def returns() -> None:
-    """Bank return files: pain.002 rejects, camt.054 / camt.053 / camt.052 returns."""
+    """Bank return files: pain.002 rejects, camt.054 / camt.053 / camt.052 returns.
+
+    \b
+    Example:
+      sepa-batch returns inspect var/inbox/SB-20100701-000001.camt054.xml
+      sepa-batch returns import --inbox --as-of 2010-07-20
+    """
 
 
 @returns.command("inspect")
@@ -41,7 +49,8 @@ def returns_inspect(app: App, file: Path, as_json: bool) -> None:
     Example:
       sepa-batch returns inspect fixtures/returns/camt054_001_02_batched_returns.xml --json
     """
-    document = inspect_document(parse_file(file, max_bytes=app.config.max_return_file_bytes))
+    parsed = parse_file(file, max_bytes=app.config.max_return_file_bytes)
+    document = inspect_document(parsed)
     if as_json:
         print_json(document)
         return
@@ -61,6 +70,28 @@ def returns_inspect(app: App, file: Path, as_json: bool) -> None:
     for item in document["items"]:
         table.add_row(*(str(item[key]) if item[key] is not None else "" for key in columns))
     stdout.print(table)
+    if parsed.ignored:
+        stdout.print(_entries_sentence(parsed))
+
+
+def _entries_sentence(parsed) -> str:
+    """How many entries a camt file holds, and why those that gave no item gave none."""
+    entries = f"{parsed.entries} entr{'y' if parsed.entries == 1 else 'ies'} read"
+    why = "; ".join(f"{count} × {reason}" for reason, count in parsed.ignored)
+    if not parsed.items:
+        return f"{entries}, none is a direct-debit item: {why}"
+    return f"{entries}, {sum(c for _, c in parsed.ignored)} without a direct-debit item: {why}"
+
+
+def _unmatched_text(item: dict) -> str:
+    """An unmatched item in words (never a Python dict)."""
+    kind = item.get("kind") or "item"
+    if "end_to_end_id" in item:
+        parts = [f"{kind} end-to-end id {item.get('end_to_end_id') or '(none)'}"]
+        if item.get("mandate_id"):
+            parts.append(f"mandate {item['mandate_id']}")
+        return ", ".join(parts) + ": no collected line matches it"
+    return f"{kind} of {item.get('level')} {item.get('id') or '(no id)'}: no collection matches it"
 
 
 @returns.command("import")
@@ -76,24 +107,29 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
     \b
     With --inbox, applied files move to the archive and refused ones to failed/
     with a .error.txt saying why.
+
+    \b
     Example:
       sepa-batch returns import bank/camt054.xml --as-of 2010-07-20
       sepa-batch returns import --inbox --json
     """
     if inbox == bool(files):
         raise click.UsageError("give FILE... or --inbox (one of them)")
-    app.config.folders.create()
+    app.prepare()
     paths = returns_service.inbox_files(app.config) if inbox else list(files)
     outcomes = returns_service.import_returns(
         app.db, app.config, paths, as_of or today(), move=inbox
     )
+    refused = [outcome for outcome in outcomes if outcome.error]
     if as_json:
         print_json({"files": [outcome.document() for outcome in outcomes]})
+        if refused:  # the others were applied; the exit status says not all were
+            sys.exit(1)
         return
     for outcome in outcomes:
         name = Path(outcome.path).name
         if outcome.error:
-            stdout.print(f"[red]refused[/] {name}: {outcome.error}")
+            stdout.print(Text.assemble(("refused", "red"), f" {name}: {outcome.error}"))
         else:
             stdout.print(
                 f"{name} ({outcome.format}): applied {outcome.applied}, unmatched "
@@ -101,11 +137,18 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
                 f"{outcome.duplicates}, recorded {outcome.recorded}"
             )
         for item in outcome.unmatched_items:
-            stdout.print(f"  unmatched: {item}")
+            stdout.print(f"  unmatched: {_unmatched_text(item)}")
         for item in outcome.review_items:
-            stdout.print(f"  held for review: {item}")
+            stdout.print(
+                f"  held for review: line {item['line']}, end-to-end id "
+                f"{item['end_to_end_id'] or '(none)'}: {item['reason']}"
+            )
     if not outcomes:
         stdout.print("nothing to import")
+    if refused:
+        # the other files were applied and reported above; the exit status says not all were
+        stderr.print(f"refused: {len(refused)} of {len(outcomes)} file(s), see above")
+        sys.exit(1)
 
 
 def _review_list(app: App, as_json: bool) -> None:
@@ -218,7 +261,12 @@ def returns_resolve(
 
 @click.group()
 def bank() -> None:
-    """A simulated bank, for tests and demonstrations."""
+    """A simulated bank, for tests and demonstrations.
+
+    \b
+    Example:
+      sepa-batch bank simulate var/outbox/SB-20100701-000001.xml --out var/inbox
+    """
 
 
 @bank.command("simulate")
@@ -243,6 +291,8 @@ def bank_simulate(
     Example:
       sepa-batch bank simulate var/outbox/SB-20100701-000001.xml --out var/inbox --seed 7
     """
+    from sepa_batch.bank.simulator import write_answer  # a test tool: loaded only here
+
     for path in write_answer(
         file, out_dir, reject_rate=reject_rate, return_rate=return_rate, seed=seed
     ):

@@ -66,6 +66,7 @@ class Mandate(Base):
     amend_original_reference: Mapped[str | None] = mapped_column(String(35))
     amend_original_iban: Mapped[str | None] = mapped_column(String(34))
     amend_new_bank: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_on: Mapped[date | None] = mapped_column(Date)  # REVOKED: since when (reason above)
 
 
 class Article(Base):
@@ -136,6 +137,10 @@ class LedgerLine(Base):
     #: The open review item (``return_items.id``) holding the line out of settlement and
     #: collection until a person resolves it; no foreign key (return_items refers to lines).
     held_by_return_id: Mapped[int | None] = mapped_column(Integer)
+    # a line cancelled before it was submitted: on which day, by whom and why
+    cancelled_on: Mapped[date | None] = mapped_column(Date)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(String(140))
 
     __table_args__ = (
         Index("ix_ledger_lines_customer", "customer_id", "id"),
@@ -243,3 +248,15 @@ class JobLock(Base):
     __tablename__ = "job_locks"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_run_on: Mapped[date | None] = mapped_column(Date)
+
+
+class MandateEvent(Base):
+    """What happened to a mandate besides its collections (which the ledger lines record):
+    signed, amended, replaced, revoked — ``mandate show`` tells the history from these."""
+
+    __tablename__ = "mandate_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("mandates.id"), index=True)
+    on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # signed|imported|amended|replaced|revoked
+    detail: Mapped[str | None] = mapped_column(String(255))

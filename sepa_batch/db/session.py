@@ -8,19 +8,19 @@ take row locks (``lock_job``) to be single-flight.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, event, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sepa_batch.db.schema import Counter, JobLock
+
+#: How long an SQLite command waits for another process's write lock before giving up.
+BUSY_TIMEOUT_SECONDS = 60
 
 
 def _sqlite_setup(engine: Engine, begin: str) -> None:
@@ -31,7 +31,7 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -44,16 +44,18 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine = create_engine(url, connect_args={"timeout": 60})
+            self.engine = create_engine(
+                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+            )
             _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
             # readers take no write lock: with WAL they see the last commit and block no one
-            self.read_engine = create_engine(url, connect_args={"timeout": 60})
+            self.read_engine = create_engine(
+                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+            )
             _sqlite_setup(self.read_engine, "BEGIN")
         else:
-            self.engine = create_engine(url, pool_pre_ping=True)
+            # an error never prints the values of a statement (IBANs, names)
+            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
             self.read_engine = self.engine
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
@@ -70,14 +72,42 @@ class Database:
         with self._readers() as session:
             yield session
 
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None (another server, or an in-memory database)."""
+        if not self.is_sqlite:
+            return None
+        path = self.engine.url.database
+        return Path(path) if path and path != ":memory:" else None
+
+    def stored_revision(self) -> str | None:
+        """The migration the database is at, or None when it has no schema yet. Creates
+        nothing: a missing SQLite file is not opened (opening would create it)."""
+        path = self.sqlite_path
+        if self.is_sqlite and path is not None and not path.is_file():
+            return None
+        with self.read_engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                return None
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
     # --- migrations -----------------------------------------------------------------
-    def _alembic_config(self) -> AlembicConfig:
+    def _alembic_config(self):
+        from alembic.config import Config as AlembicConfig
+
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(resources.files("sepa_batch") / "migrations"))
         return cfg
 
     def migrate(self) -> str:
         """Create or upgrade the schema to the newest migration; idempotent. Returns the head."""
+        from alembic import command
+
+        path = self.sqlite_path
+        if path is not None:
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not path.exists():  # personal data: readable by its owner only
+                path.touch(mode=0o600)
         cfg = self._alembic_config()
         with self.engine.begin() as connection:
             cfg.attributes["connection"] = connection
@@ -85,15 +115,44 @@ class Database:
         return self.current_revision() or ""
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
     def head_revision(self) -> str:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head() or ""
 
     def dispose(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+_REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$""", re.M)
+
+
+def known_revisions() -> tuple[set[str], set[str]]:
+    """Every migration's id, and the ids some migration follows, read from the files'
+    ``revision``/``down_revision`` lines without importing Alembic (the start-up check of
+    every command stays fast)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (resources.files("sepa_batch") / "migrations" / "versions").iterdir():
+        if not script.name.endswith(".py"):
+            continue
+        for key, value in _REVISION.findall(script.read_text(encoding="utf-8")):
+            names = set(re.findall(r"""["']([^"']+)["']""", value))
+            (revisions if key == "revision" else parents).update(names)
+    return revisions, parents
+
+
+def head_revision_id() -> str:
+    """The newest migration (see ``known_revisions``)."""
+    revisions, parents = known_revisions()
+    heads = sorted(revisions - parents)
+    return heads[-1] if heads else ""
 
 
 def next_counter(session: Session, name: str) -> int:

@@ -48,7 +48,7 @@ def position(lines: Iterable[Line], day: date) -> Position:
     balance = overdue = count = 0
     for line in lines:
         if line.kind is LineKind.SALE:
-            if line.date <= day:
+            if line.date <= day and line.status is not Status.CANCELLED:  # cancelled: not owed
                 balance -= line.amount_cents
         elif is_overdue(line.status, line.due_date, day):
             overdue += line.amount_cents

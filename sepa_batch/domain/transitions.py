@@ -17,12 +17,48 @@ ALLOWED: dict[tuple[Status, Status], str] = {
 }
 
 
+#: a line's status, as said in a sentence
+_STATE = {
+    Status.SCHEDULED: "open (SCHEDULED)",
+    Status.SUBMITTED: "in a bank file (SUBMITTED)",
+    Status.PAID: "paid (PAID)",
+    Status.UNPAID: "unpaid (UNPAID)",
+    Status.CANCELLED: "cancelled (CANCELLED)",
+}
+#: what an action does to a line, as a past participle
+_DONE = {
+    "collect": "collected",
+    "pay": "paid",
+    "cancel": "cancelled",
+    "settle": "settled",
+    "unpay": "marked unpaid",
+    "reschedule": "rescheduled",
+}
+_HINT = {
+    (Status.UNPAID, "pay"): ": pay its re-presentation line instead (see `sepa-batch ledger`)",
+    (Status.UNPAID, "unpay"): ": it is already unpaid",
+    (Status.PAID, "pay"): ": it is already paid",
+    (Status.SCHEDULED, "unpay"): ": it was never collected nor paid",
+    (Status.SUBMITTED, "cancel"): ": it is in a bank file already",
+    (Status.PAID, "cancel"): ": it is paid; record a refund instead",
+    (Status.UNPAID, "cancel"): ": it came back unpaid; the unpaid workflow handles it",
+    (Status.CANCELLED, "cancel"): ": it is cancelled already",
+}
+
+
 def check(line_id: int, current: Status | str, target: Status, action: str) -> Status:
-    """Return ``target`` if ``current → target`` is the move ``action`` may make, else refuse."""
+    """Return ``target`` if ``current → target`` is the move ``action`` may make, else refuse.
+
+    >>> check(7, "UNPAID", Status.PAID, "pay")
+    Traceback (most recent call last):
+    ...
+    sepa_batch.errors.TransitionRefused: line 7: status: this line is unpaid (UNPAID), so it \
+cannot be paid: pay its re-presentation line instead (see `sepa-batch ledger`)
+    """
     current = Status(current)
     if ALLOWED.get((current, target)) != action:
         raise TransitionRefused(
-            f"line {line_id}: status: cannot {action} a {current} line"
-            + (" (it is already unpaid)" if current is Status.UNPAID and action == "unpay" else "")
+            f"line {line_id}: status: this line is {_STATE[current]}, so it cannot be "
+            f"{_DONE.get(action, action)}{_HINT.get((current, action), '')}"
         )
     return target

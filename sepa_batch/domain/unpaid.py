@@ -79,14 +79,15 @@ def fit_label(label: str, suffix: str = "") -> str:
     return label[: MAX_LABEL - len(suffix)].rstrip() + suffix
 
 
-def default_label(original_label: str, original_due: date | None) -> str:
-    """The re-presentation's label when the back office gives none.
+def default_label(original_label: str, original_due: date | None, language: str = "en") -> str:
+    """The re-presentation's label when the back office gives none (``labels.representation``).
 
     >>> default_label("Abonnement mensuel 07/2010", date(2010, 7, 5))
     'Re-presentation of unpaid Abonnement mensuel 07/2010 of 05/07/2010'
     """
-    when = original_due.strftime("%d/%m/%Y") if original_due else "?"
-    return fit_label(f"Re-presentation of unpaid {original_label}", f" of {when}")
+    from sepa_batch import labels  # labels builds on fit_label, defined here
+
+    return labels.representation(original_label, original_due, language)
 
 
 def plan_unpaid(

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from sepa_batch.db.queries import overdue_on
 from sepa_batch.db.schema import Customer, LedgerLine
 from sepa_batch.reports.model import Column, Report, sum_columns
-from sepa_batch.services.ledger import overdue_on
 
 #: (column key, title, most days overdue in the bucket; None: no limit)
 BUCKETS = (

@@ -30,6 +30,7 @@ from datetime import date
 from sqlalchemy import func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
+from sepa_batch import labels
 from sepa_batch.db.schema import Article, Customer, LedgerLine, ReturnFile, ReturnItem
 from sepa_batch.domain.model import ArticleKind, LineKind, Status
 from sepa_batch.reports.model import Column, Period, Report, sum_columns
@@ -37,14 +38,8 @@ from sepa_batch.reports.model import Column, Period, Report, sum_columns
 SALE, PAYMENT, RETURN, CHARGES = 1, 2, 3, 4
 FEE_KINDS = frozenset({ArticleKind.REJECTION_FEE, ArticleKind.DUNNING_FEE})
 
-ACCOUNT_LABELS = {
-    "customers": "Clients",
-    "bank": "Banque",
-    "services": "Prestations de services",
-    "fees": "Produits des activités annexes",
-    "bank_charges": "Services bancaires et assimilés",
-}
-JOURNAL_LABELS = {"journal_sales": "Ventes", "journal_bank": "Banque"}
+ACCOUNT_LABELS = labels.ACCOUNT_LABELS
+JOURNAL_LABELS = labels.JOURNAL_LABELS
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +161,11 @@ def _sales(period: Period):
         )
         .join(Customer, Customer.id == LedgerLine.customer_id)
         .outerjoin(Article, Article.id == LedgerLine.article_id)
-        .where(LedgerLine.kind == LineKind.SALE, *period.clauses(LedgerLine.date))
+        .where(
+            LedgerLine.kind == LineKind.SALE,
+            LedgerLine.status.is_(None),  # a cancelled sale was never owed
+            *period.clauses(LedgerLine.date),
+        )
     )
 
 
@@ -246,7 +245,7 @@ def _charges(period: Period):
 
 def _label(source: int, label: str, detail: str | None) -> str:
     if source == CHARGES:
-        return f"Bank charges, return {label}" + (f" ({detail})" if detail else "")
+        return labels.bank_charges(label, detail, "fr")  # the journal is French, as the FEC
     if source == RETURN and detail:
         return f"{label} ({detail})"
     return label

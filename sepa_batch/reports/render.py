@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from typing import TextIO
 
+from sepa_batch.files import spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.reports.model import Column, Report
 
@@ -40,11 +41,14 @@ def json_value(column: Column, value):
 
 
 def write_csv(report: Report, out: TextIO, *, delimiter: str = ",", decimal: str = ".") -> None:
-    """Stream the rows as CSV with a header row of column keys."""
+    """Stream the rows as CSV with a header row of column keys; a text a spreadsheet would run as
+    a formula is neutralised (``sepa_batch.files.spreadsheet_cell``)."""
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
     writer.writerow([column.key for column in report.columns])
     for row in report.rows:
-        writer.writerow([cell(c, row[c.key], decimal=decimal) for c in report.columns])
+        writer.writerow(
+            spreadsheet_row(cell(c, row[c.key], decimal=decimal) for c in report.columns)
+        )
 
 
 def json_document(report: Report) -> dict:

@@ -73,13 +73,58 @@ class _Entry:
 def parse_camt(message: Element, *, container: str, format: str, source: str) -> ParsedFile:
     """Items of a camt message element whose reports are ``container`` elements."""
     items: list[ReturnItem] = []
+    tally = EntryTally()
     for report in children(message, container):
         iban = text(report, "Acct", "Id", "IBAN")
         for entry in children(report, "Ntry"):
-            items.extend(entry_items(entry, account_iban=iban, source=source))
+            items.extend(tally.count(entry, entry_items(entry, account_iban=iban, source=source)))
     return ParsedFile(
-        format=format, message_id=text(message, "GrpHdr", "MsgId"), items=tuple(items)
+        format=format,
+        message_id=text(message, "GrpHdr", "MsgId"),
+        items=tuple(items),
+        entries=tally.entries,
+        ignored=tally.ignored(),
     )
+
+
+class EntryTally:
+    """Counts the entries read and, for those that give no item, says why (for the user)."""
+
+    def __init__(self) -> None:
+        self.entries = 0
+        self._why: dict[str, int] = {}
+
+    def count(self, entry: Element, items: list[ReturnItem]) -> list[ReturnItem]:
+        self.entries += 1
+        if not items:
+            reason = why_no_item(entry)
+            self._why[reason] = self._why.get(reason, 0) + 1
+        return items
+
+    def ignored(self) -> tuple[tuple[str, int], ...]:
+        return tuple(self._why.items())
+
+
+def _bank_code(entry: Element) -> str | None:
+    domain = child(child(entry, "BkTxCd"), "Domn")
+    codes = [text(domain, "Cd"), text(domain, "Fmly", "Cd"), text(domain, "Fmly", "SubFmlyCd")]
+    return "/".join(code for code in codes if code) or None
+
+
+def why_no_item(entry: Element) -> str:
+    """Why an entry says nothing about our direct debits, in words (see the module docstring)."""
+    code = _bank_code(entry)
+    suffix = f", bank code {code}" if code else ""
+    status = _status(entry)
+    if status not in BOOKED | {None}:
+        return f"not booked (status {status}){suffix}"
+    txs = [tx for d in children(entry, "NtryDtls") for tx in children(d, "TxDtls")]
+    direction = _direction(entry, txs)
+    if direction == "CRDT":
+        return f"one of the account's own payments coming back, not a direct debit{suffix}"
+    if direction != "DBIT":
+        return f"no credit/debit indicator{suffix}"
+    return f"a debit that is not a returned direct debit (a fee, a transfer){suffix}"
 
 
 def entry_items(entry: Element, *, account_iban: str | None, source: str) -> list[ReturnItem]:

@@ -55,6 +55,10 @@ class ParsedFile:
     format: str  # e.g. "camt.054.001.02", "pain.002.001.10", "pain.002.001.03.ch.02"
     message_id: str | None
     items: tuple[ReturnItem, ...]
+    #: camt only: how many entries (``Ntry``) were read, and why those that gave no item
+    #: gave none (reason, count), so that an empty answer can say why
+    entries: int = 0
+    ignored: tuple[tuple[str, int], ...] = ()
 
 
 def _money(cents: int | None) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from sepa_batch.errors import RefusedFile
-from sepa_batch.returns.camt_common import entry_items
+from sepa_batch.returns.camt_common import EntryTally, entry_items
 from sepa_batch.returns.records import ParsedFile, ReturnItem
 from sepa_batch.returns.xmlsafe import DOCTYPE, check_start, local, text
 
@@ -71,13 +71,15 @@ def stream_camt(path: Path, *, format: str, source: str) -> ParsedFile:
     """The items of a camt.052/053/054 file, read entry by entry."""
     _scan(path, source)
     items: list[ReturnItem] = []
+    tally = EntryTally()
     message_id = iban = None
     context = _iterparse(path, "end")
     try:
         for _, element in context:
             name = local(element)
             if name == "Ntry":
-                items.extend(entry_items(element, account_iban=iban, source=source))
+                found = entry_items(element, account_iban=iban, source=source)
+                items.extend(tally.count(element, found))
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
@@ -93,4 +95,10 @@ def stream_camt(path: Path, *, format: str, source: str) -> ParsedFile:
     docinfo = context.root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise RefusedFile(f"{source}: refused: the file declares a DOCTYPE")
-    return ParsedFile(format=format, message_id=message_id, items=tuple(items))
+    return ParsedFile(
+        format=format,
+        message_id=message_id,
+        items=tuple(items),
+        entries=tally.entries,
+        ignored=tally.ignored(),
+    )

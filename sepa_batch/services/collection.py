@@ -60,6 +60,7 @@ from sepa_batch.db.session import Database, lock_job, next_counter
 from sepa_batch.domain.calendar import collection_date, next_collection_day
 from sepa_batch.domain.model import LineKind, MandateStatus, Mode, SequenceType, Status
 from sepa_batch.domain.sequence import sequence_type
+from sepa_batch.identifiers import BIC_FORM, is_sepa_identifier
 from sepa_batch.money import format_amount
 from sepa_batch.sepa import pain008, xsd
 from sepa_batch.sepa.charset import to_sepa_text
@@ -210,21 +211,8 @@ def iban_problem(iban: str) -> str | None:
     return None if spec.in_sepa_zone else OUTSIDE_SEPA
 
 
-#: The stricter of the two XSD patterns (pain.008.001.02 BIC, .08 BICFI).
-_BIC_FORM = re.compile(r"[A-Z]{6}[A-Z2-9][A-NP-Z0-9]([A-Z0-9]{3})?")
-
-
-_SEPA_ID = re.compile(r"[A-Za-z0-9?:().,'+-]([A-Za-z0-9/?:().,'+ -]{0,33}[A-Za-z0-9?:().,'+-])?")
-
-
-def is_sepa_identifier(text: str) -> bool:
-    """1 to 35 characters of the SEPA set, not starting or ending with ``/`` or a space, and
-    no ``//`` (EPC).
-
-    >>> [is_sepa_identifier(t) for t in ("RUM-2010/07", "/RUM", "RUM//1", "RÜM", "")]
-    [True, False, False, False, False]
-    """
-    return _SEPA_ID.fullmatch(text) is not None and "//" not in text
+# the rules of identifiers live in ``sepa_batch.identifiers``, as the imports check them
+_BIC_FORM = BIC_FORM
 
 
 _COUNTRY = re.compile(r"[A-Z]{2}")

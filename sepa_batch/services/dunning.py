@@ -1,8 +1,9 @@
 """Dunning (relances financières, PRODUCT §7): reminders while a customer has overdue lines.
 
-A payment that comes back unpaid opens a **dunning cycle** for its customer (``open_cycle``,
-called by the unpaid workflow); the cycle's first day is ``Customer.dunning_since``. The daily
-job ``run_dunning`` then, for every customer with an open cycle:
+A payment that comes back unpaid opens a **dunning cycle** for its customer (the unpaid
+workflow does it, asking ``cycle_is_over``); the cycle's first day is
+``Customer.dunning_since``. The daily job ``run_dunning`` then, for every customer with an
+open cycle:
 
 - **closes** the cycle when the customer has no overdue line and no re-presentation still open
   (it was paid, or collected by direct debit). A re-presentation that is not due yet keeps the
@@ -95,24 +96,6 @@ def cycle_is_over(session: Session, customer_id: int, day: date) -> bool:
     return not open_overdue_lines(session, customer_id, day) and not _has_open_representation(
         session, customer_id
     )
-
-
-def locked_customer(session: Session, customer_id: int) -> Customer:
-    """The customer row, locked until the transaction ends and read afresh."""
-    return session.execute(
-        select(Customer)
-        .where(Customer.id == customer_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-
-
-def open_cycle(session: Session, customer: Customer, day: date) -> None:
-    """An unpaid opens dunning: a new cycle from ``day``, unless one is still running. A cycle
-    whose reason is gone (all paid) but that the daily job has not closed yet is replaced.
-    ``customer`` should be locked (``locked_customer``) and read afresh."""
-    if customer.dunning_since is None or cycle_is_over(session, customer.id, day):
-        customer.dunning_since = day
 
 
 # --- the daily job ----------------------------------------------------------------------------

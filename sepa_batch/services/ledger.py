@@ -8,9 +8,10 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sepa_batch.db.queries import overdue_on
 from sepa_batch.db.schema import Customer, LedgerLine, ReturnItem
 from sepa_batch.db.session import Database
-from sepa_batch.domain.ledger import OPEN, Position, position
+from sepa_batch.domain.ledger import Position, position
 from sepa_batch.domain.model import Line, LineKind, Status
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import customer_by_code
@@ -54,7 +55,7 @@ def line_document(row: LedgerLine, review_reason: str | None = None) -> dict:
         "label": row.label,
         "amount": format_amount(row.amount_cents),
         "mode": row.mode if payment else None,
-        "status": row.status if payment else None,
+        "status": row.status,  # a sale has none unless it was cancelled
         "paid_on": _iso(row.paid_on),
         "represents": row.represents_id,
         "end_to_end_id": row.end_to_end_id,
@@ -118,16 +119,6 @@ def access(db: Database, customer_code: str, day: date) -> Access:
         False,
         f"{len(overdue)} overdue instalment(s), {format_amount(total)} EUR, "
         f"due since {oldest.isoformat()}",
-    )
-
-
-def overdue_on(day: date) -> tuple:
-    """SQL conditions for a payment line overdue on ``day``: still open and due before it —
-    the rule of :mod:`sepa_batch.domain.ledger`, for set-based queries."""
-    return (
-        LedgerLine.kind == LineKind.PAYMENT,
-        LedgerLine.status == OPEN,
-        LedgerLine.due_date < day,
     )
 
 

@@ -6,23 +6,30 @@ written. Names keep their accents here; they are transliterated only when writte
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pycountry
-from schwifty import BIC, IBAN
-from schwifty.exceptions import SchwiftyException
+from schwifty import IBAN
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sepa_batch.db.schema import Article, Customer, Mandate
+from sepa_batch import csvfile
+from sepa_batch.db.schema import Article, Customer, Mandate, MandateEvent
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import ArticleKind, MandateStatus
 from sepa_batch.errors import InvalidInput, InvalidInputs
-from sepa_batch.money import parse_amount
+from sepa_batch.identifiers import (
+    Bic,
+    Iban,
+    MandateReference,
+    email_problem,
+    text_problem,
+)
+from sepa_batch.identifiers import mask_iban as mask_iban
+from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
+from sepa_batch.services.collection import add_months
 from sepa_batch.services.common import current_mandate, customer_by_code
 
 CUSTOMER_COLUMNS = [
@@ -41,37 +48,39 @@ CUSTOMER_COLUMNS = [
 ]
 #: Optional column: RCUR (a recurrent mandate, the default) or OOFF (a one-off mandate).
 MANDATE_TYPES = ("RCUR", "OOFF")
+#: Optional columns for a club moving in from another program (see ``_migration_fields``).
+MIGRATION_COLUMNS = ["mandate_last_collected_on", "mandate_sequence"]
+MANDATE_SEQUENCES = ("FRST", "RCUR")
 ARTICLE_COLUMNS = ["code", "label", "price", "kind"]
 
 
 def valid_iban(value: str, record: str, field: str = "iban") -> str:
-    try:
-        return IBAN(value).compact
-    except SchwiftyException as exc:
-        raise InvalidInput(record, field, f"invalid IBAN {mask_iban(value)}: {exc}") from None
+    return str(Iban.checked(value, record, field))
 
 
 def valid_bic(value: str, record: str, field: str = "bic") -> str:
-    try:
-        return str(BIC(value))
-    except SchwiftyException as exc:
-        raise InvalidInput(record, field, f"invalid BIC {value!r}: {exc}") from None
+    return str(Bic.checked(value, record, field))
 
 
-def mask_iban(iban: str) -> str:
-    """Logs and console output show only the last four characters of an IBAN."""
-    compact = "".join(iban.split())
-    return "*" * max(len(compact) - 4, 0) + compact[-4:]
+def valid_reference(value: str, record: str, field: str = "mandate_id") -> str:
+    return str(MandateReference.checked(value, record, field))
+
+
+def column_length(model, column: str) -> int:
+    """The length of a text column of the schema: the one place lengths are written."""
+    return model.__table__.c[column].type.length
+
+
+def text_field(value: str | None, model, column: str, record: str, field: str) -> str | None:
+    """``value`` if it fits its column, else ``InvalidInput`` naming the record and field."""
+    problem = text_problem(value, column_length(model, column))
+    if problem:
+        raise InvalidInput(record, field, problem)
+    return value
 
 
 def _rows(text: str, columns: list[str], what: str) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in columns if c not in (reader.fieldnames or [])]
-    if missing:
-        raise InvalidInput(f"{what} line 1", "header", f"missing column(s): {', '.join(missing)}")
-    return [
-        (reader.line_num, {k: (v or "").strip() for k, v in row.items() if k}) for row in reader
-    ]
+    return csvfile.parse_csv(text, columns, what)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,20 @@ class ImportResult:
     customers: int
     mandates: int
     dry_run: bool
+    #: mandates the first collection would skip as expired (no collection for 36 months)
+    would_expire: int = 0
+
+
+#: customers.csv column → Customer column whose length it must fit.
+_CUSTOMER_TEXTS = {
+    "customer_id": "code",
+    "name": "name",
+    "email": "email",
+    "street": "street",
+    "building_number": "building_number",
+    "postcode": "postcode",
+    "town": "town",
+}
 
 
 def _check_customer_row(
@@ -93,6 +116,12 @@ def _check_customer_row(
     country = row["country"].upper()
     if country and pycountry.countries.get(alpha_2=country) is None:
         problem("country", f"unknown country {row['country']!r}")
+    for field, column in _CUSTOMER_TEXTS.items():
+        problem_text = text_problem(row[field] or None, column_length(Customer, column))
+        if problem_text:
+            problem(field, problem_text)
+    if row["email"] and email_problem(row["email"]):
+        problem("email", email_problem(row["email"]))
     customer = {
         "code": row["customer_id"],
         "name": row["name"],
@@ -109,13 +138,12 @@ def _check_customer_row(
     if not row["mandate_id"]:
         return customer, None
     mandate: dict = {"reference": row["mandate_id"], "bic": None, "one_off": mandate_type == "OOFF"}
-    try:
-        mandate["iban"] = valid_iban(row["iban"], record)
-    except InvalidInput as exc:
-        problems.append(exc)
+    checks = [("reference", valid_reference, "mandate_id"), ("iban", valid_iban, "iban")]
     if row["bic"]:
+        checks.append(("bic", valid_bic, "bic"))
+    for key, check, field in checks:
         try:
-            mandate["bic"] = valid_bic(row["bic"], record)
+            mandate[key] = check(row[field], record, field)
         except InvalidInput as exc:
             problems.append(exc)
     try:
@@ -125,11 +153,58 @@ def _check_customer_row(
         mandate["signed_on"] = signed
     except ValueError:
         problem("mandate_signed_on", f"{row['mandate_signed_on']!r} is not a date YYYY-MM-DD")
+    mandate.update(_migration_fields(row, today, mandate.get("signed_on"), problem))
     return customer, mandate
 
 
+def _migration_fields(row: dict[str, str], today: date, signed: date | None, problem) -> dict:
+    """The mandate's history in the program the club leaves: the last collection presented
+    under it (which restarts the 36-month clock) and whether its first collection is behind it
+    (``mandate_sequence`` RCUR; derived from the last-collected date when absent)."""
+    fields: dict = {}
+    last = None
+    if row.get("mandate_last_collected_on"):
+        try:
+            last = date.fromisoformat(row["mandate_last_collected_on"])
+        except ValueError:
+            problem(
+                "mandate_last_collected_on",
+                f"{row['mandate_last_collected_on']!r} is not a date YYYY-MM-DD",
+            )
+        else:
+            if last > today:
+                problem("mandate_last_collected_on", f"{last} is in the future (today is {today})")
+            elif signed and last < signed:
+                problem("mandate_last_collected_on", f"{last} is before the signature {signed}")
+            fields["last_presented_on"] = last
+    sequence = (row.get("mandate_sequence") or ("RCUR" if last else "FRST")).upper()
+    if sequence not in MANDATE_SEQUENCES:
+        problem("mandate_sequence", f"{row['mandate_sequence']!r} is not FRST or RCUR")
+    elif sequence == "FRST" and last:
+        problem("mandate_sequence", f"FRST, but the mandate was last collected on {last}")
+    fields["first_used"] = sequence == "RCUR"
+    return fields
+
+
+def would_expire(mandates, today: date, void_months: int) -> int:
+    """How many of these mandate rows the first collection would skip as expired: neither
+    signed nor collected within ``void_months`` months of ``today``."""
+    void_before = add_months(today, -void_months)
+    return sum(
+        1
+        for m in mandates
+        if m and "signed_on" in m and (m.get("last_presented_on") or m["signed_on"]) <= void_before
+    )
+
+
 def import_customers(
-    db: Database, text: str, *, today: date, dry_run: bool = False, source: str = "customers.csv"
+    db: Database,
+    text: str,
+    *,
+    today: date,
+    dry_run: bool = False,
+    source: str = "customers.csv",
+    void_months: int = 36,
 ) -> ImportResult:
     """Import customers and their mandates; all or nothing."""
     rows = _rows(text, CUSTOMER_COLUMNS, source)
@@ -163,9 +238,10 @@ def import_customers(
         if problems:
             problems.sort(key=lambda p: int(p.record.rsplit(" ", 1)[-1]))
             raise InvalidInputs(f"{source}: import refused", problems)
+        expiring = would_expire((m for _, m in parsed), today, void_months)
         if dry_run:
             session.rollback()
-            return ImportResult(len(parsed), sum(1 for _, m in parsed if m), dry_run=True)
+            return ImportResult(len(parsed), sum(1 for _, m in parsed if m), True, expiring)
         for customer_fields, mandate_fields in parsed:
             customer = Customer(**customer_fields)
             session.add(customer)
@@ -174,7 +250,7 @@ def import_customers(
                 session.add(
                     Mandate(customer_id=customer.id, status=MandateStatus.ACTIVE, **mandate_fields)
                 )
-    return ImportResult(len(parsed), sum(1 for _, m in parsed if m), dry_run=False)
+    return ImportResult(len(parsed), sum(1 for _, m in parsed if m), False, expiring)
 
 
 def _check_existing(session: Session, rows, seen_ids, seen_mandates, source, problems) -> None:
@@ -218,7 +294,9 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
             )
             continue
         try:
-            price = parse_amount(row["price"], record=record, field="price")
+            price = parse_amount(
+                row["price"], record=record, field="price", maximum=MAX_AMOUNT_CENTS
+            )
             if price < 0:
                 raise InvalidInput(record, "price", "must not be negative")
         except InvalidInput as exc:
@@ -226,6 +304,12 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
             continue
         if not row["code"] or not row["label"]:
             problems.append(InvalidInput(record, "code" if not row["code"] else "label", "missing"))
+            continue
+        try:
+            text_field(row["code"], Article, "code", record, "code")
+            text_field(row["label"], Article, "label", record, "label")
+        except InvalidInput as exc:
+            problems.append(exc)
             continue
         articles.append(
             {"code": row["code"], "label": row["label"], "price_cents": price, "kind": kind.value}
@@ -245,8 +329,8 @@ def import_articles(db: Database, text: str, *, source: str = "articles.csv") ->
     return len(articles)
 
 
-def read_text(path: str | Path) -> str:
-    return Path(path).read_text(encoding="utf-8-sig")
+def read_text(path: str | Path, encoding: str | None = None) -> str:
+    return csvfile.read_text(path, encoding)
 
 
 def update_mandate(
@@ -256,6 +340,7 @@ def update_mandate(
     iban: str,
     bic: str | None = None,
     reference: str | None = None,
+    today: date | None = None,
 ) -> Mandate:
     """Record an amendment; the next collection carries it in its amendment details.
 
@@ -263,44 +348,81 @@ def update_mandate(
     reference. A flagged mandate (debtor data to correct) becomes active again.
     """
     record = f"customer {customer_code}"
-    new_iban = IBAN(valid_iban(iban, record))
-    new_bic = valid_bic(bic, record) if bic else None
+    new_iban = IBAN(valid_iban(iban, record, "--iban"))
+    new_bic = valid_bic(bic, record, "--bic") if bic else None
+    if reference is not None:
+        reference = valid_reference(reference, record, "--reference")
     with db.transaction() as session:
         customer = customer_by_code(session, customer_code)
-        mandate = current_mandate(session, customer.id)
-        if mandate is None:
-            raise InvalidInput(record, "mandate", "has no mandate to amend")
-        if mandate.status == MandateStatus.REVOKED:
-            raise InvalidInput(
-                record,
-                "mandate",
-                f"mandate {mandate.reference} is revoked; a new mandate must be signed",
-            )
-        old_iban = IBAN(mandate.iban, allow_invalid=True)  # a wrong IBAN is being corrected
-        if new_iban.compact != old_iban.compact and not old_iban.is_valid:
-            mandate.iban = new_iban.compact  # never presented: a correction, not an amendment
-        elif new_iban.compact != old_iban.compact:
-            same_bank = new_iban.bank_code == old_iban.bank_code and (
-                new_iban.country_code == old_iban.country_code
-            )
-            if same_bank:
-                mandate.amend_original_iban = mandate.amend_original_iban or old_iban.compact
-            else:
-                mandate.amend_new_bank = True
-            mandate.iban = new_iban.compact
-        if new_bic:
-            mandate.bic = new_bic
-        elif new_iban.compact != old_iban.compact and mandate.amend_new_bank:
-            mandate.bic = None
-        if reference and reference != mandate.reference:
-            clash = session.execute(
-                select(Mandate.id).where(Mandate.reference == reference)
-            ).first()
-            if clash:
-                raise InvalidInput(record, "reference", f"mandate {reference} already exists")
-            mandate.amend_original_reference = mandate.amend_original_reference or mandate.reference
-            mandate.reference = reference
-        if mandate.status == MandateStatus.FLAGGED:
-            mandate.status = MandateStatus.ACTIVE
-            mandate.status_reason = None
-        return mandate
+        return amend_mandate(session, customer, new_iban, new_bic, reference, today=today)
+
+
+def amend_mandate(
+    session: Session,
+    customer: Customer,
+    new_iban: IBAN,
+    new_bic: str | None,
+    reference: str | None = None,
+    *,
+    today: date | None = None,
+) -> Mandate:
+    """``update_mandate`` inside the caller's transaction (the ``--update`` import uses it);
+    with ``today``, the amendment is written in the mandate's history."""
+    record = f"customer {customer.code}"
+    mandate = current_mandate(session, customer.id)
+    if mandate is None:
+        raise InvalidInput(record, "mandate", "has no mandate to amend")
+    if mandate.status == MandateStatus.REVOKED:
+        raise InvalidInput(
+            record,
+            "mandate",
+            f"mandate {mandate.reference} is revoked; a new mandate must be signed",
+        )
+    before = (mandate.iban, mandate.bic, mandate.reference)
+    old_iban = IBAN(mandate.iban, allow_invalid=True)  # a wrong IBAN is being corrected
+    if new_iban.compact != old_iban.compact and not old_iban.is_valid:
+        mandate.iban = new_iban.compact  # never presented: a correction, not an amendment
+    elif new_iban.compact != old_iban.compact:
+        same_bank = new_iban.bank_code == old_iban.bank_code and (
+            new_iban.country_code == old_iban.country_code
+        )
+        if same_bank:
+            mandate.amend_original_iban = mandate.amend_original_iban or old_iban.compact
+        else:
+            mandate.amend_new_bank = True
+        mandate.iban = new_iban.compact
+    if new_bic:
+        mandate.bic = new_bic
+    elif new_iban.compact != old_iban.compact and mandate.amend_new_bank:
+        mandate.bic = None
+    if reference and reference != mandate.reference:
+        clash = session.execute(select(Mandate.id).where(Mandate.reference == reference)).first()
+        if clash:
+            raise InvalidInput(record, "reference", f"mandate {reference} already exists")
+        mandate.amend_original_reference = mandate.amend_original_reference or mandate.reference
+        mandate.reference = reference
+    if mandate.status == MandateStatus.FLAGGED:
+        mandate.status = MandateStatus.ACTIVE
+        mandate.status_reason = None
+    if today is not None:
+        record_amendment(session, mandate, before, today)
+    return mandate
+
+
+def record_amendment(session: Session, mandate: Mandate, before: tuple, today: date) -> None:
+    """The amendment in the mandate's history (``mandate show``), if it changed anything."""
+    iban, bic, reference = before
+    detail = []
+    if mandate.iban != iban:
+        detail.append(f"IBAN {mask_iban(iban)} → {mask_iban(mandate.iban)}")
+        if mandate.amend_new_bank:
+            detail.append("new bank (SMNDA)")
+    if mandate.bic != bic:
+        detail.append(f"BIC {bic or '-'} → {mandate.bic or '-'}")
+    if mandate.reference != reference:
+        detail.append(f"reference {reference} → {mandate.reference}")
+    if not detail:
+        return
+    session.add(
+        MandateEvent(mandate_id=mandate.id, on=today, kind="amended", detail="; ".join(detail))
+    )

@@ -8,7 +8,8 @@ again, and finds those returns applied). Items that match nothing are stored for
 that cannot be read safely changes nothing and, from the inbox, is moved to ``failed/`` with a
 ``.error.txt`` beside it.
 
-Items are applied in the file's order, by chunks: the lines of a chunk are read with one query,
+Transaction-level items are applied first, then file- and batch-level ones, each in the
+file's order (``transactions_first``), by chunks: the lines of a chunk are read with one query,
 the unpaid workflow (``services.unpaid.UnpaidBatch``, the one ``unpay`` uses) decides item by
 item, and the chunk's changes are written with a few set-based statements. An item whose line,
 customer or mandate an earlier item of the chunk changed is matched again once that item is
@@ -56,7 +57,6 @@ from sepa_batch.services.unpaid import IN_CHUNK, UnpaidBatch, UnpaidCase, UnpayO
 #: The currency of every amount we collect.
 CURRENCY = "EUR"
 log = logging.getLogger("sepa_batch.returns")
-UNPAID_KINDS = frozenset({"reject", "return", "refund"})
 COLLECTED = (Status.SUBMITTED, Status.PAID)
 
 
@@ -166,7 +166,7 @@ def _by_end_to_end_id(item: ReturnItem) -> bool:
 
 
 class _Application:
-    """One file applied item after item, in its order; the transactions' unpaid workflows are
+    """One file applied item after item, in the order given; the transactions' unpaid workflows are
     planned by chunks and written together, with the items' records and guards."""
 
     def __init__(

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 from sepa_batch.config import Config
 from sepa_batch.db.schema import BankFile, LedgerLine, PaymentBatch, ReturnFile
 from sepa_batch.db.session import Database, lock_job
-from sepa_batch.domain import transitions
 from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.money import format_amount
 from sepa_batch.returns.records import ReturnItem
@@ -58,8 +57,8 @@ def _due_for_settlement(today: date):
     )
 
 
-def _due_by_block(session: Session, today: date) -> list[tuple[str | None, int, int, int]]:
-    """(PmtInfId, lines, cents, smallest line id) of what is due, per block. On PostgreSQL
+def _due_by_block(session: Session, today: date) -> list[tuple[str | None, int, int]]:
+    """(PmtInfId, lines, cents) of what is due, per block. On PostgreSQL
     the lines are locked: an unpay running now either waits for the settlement or wins."""
     due = (
         select(LedgerLine.id, LedgerLine.amount_cents, LedgerLine.batch_id)
@@ -68,13 +67,12 @@ def _due_by_block(session: Session, today: date) -> list[tuple[str | None, int, 
         .cte("due")
     )
     return [
-        (pmtinf, int(count), int(cents), int(first))
-        for pmtinf, count, cents, first in session.execute(
+        (pmtinf, int(count), int(cents))
+        for pmtinf, count, cents in session.execute(
             select(
                 PaymentBatch.pmtinf_id,
                 func.count(),
                 func.coalesce(func.sum(due.c.amount_cents), 0),
-                func.min(due.c.id),
             )
             .select_from(due)
             .outerjoin(PaymentBatch, PaymentBatch.id == due.c.batch_id)
@@ -91,8 +89,7 @@ def settle(db: Database, today: date) -> Settlement:
         blocks = _due_by_block(session, today)
         if not blocks:
             return Settlement(today, 0, 0, ())
-        transitions.check(min(b[3] for b in blocks), Status.SUBMITTED, Status.PAID, "settle")
-        done = session.execute(
+        done = session.execute(  # SUBMITTED → PAID: the "settle" move of domain.transitions
             update(LedgerLine)
             .where(*_due_for_settlement(today))
             .values(status=Status.PAID, paid_on=LedgerLine.collection_date)

@@ -28,7 +28,7 @@ from datetime import date
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from sepa_batch import notices
+from sepa_batch import labels, notices
 from sepa_batch.config import Config
 from sepa_batch.db.schema import (
     Article,
@@ -61,8 +61,6 @@ from sepa_batch.domain.unpaid import (
     Instalment,
     SplitPart,
     UnpaidPlan,
-    default_label,
-    fit_label,
     plan_unpaid,
 )
 from sepa_batch.errors import InvalidInput
@@ -412,7 +410,7 @@ class UnpaidBatch:
             fee_cents=fee.cents,
             due_date=due,
             mode=mode,
-            label=options.label or default_label(case.label, case.due_date),
+            label=options.label or _representation_label(case, self.config.language),
             split=options.split,
             direct_debit=self._debit,
             day=self.day,
@@ -441,15 +439,16 @@ class UnpaidBatch:
             article = article_by_code(self.session, code, kind=ArticleKind.REJECTION_FEE)
             self._articles[code] = article
         cents = article.price_cents if options.fee_cents is None else options.fee_cents
-        return _Fee(cents, article.id, fit_label(article.label, f", payment #{case.line_id}"))
+        label = labels.fee(article.label, case.mode, case.line_id, self.config.language)
+        return _Fee(cents, article.id, label)
 
     # --- the changes, queued --------------------------------------------------------------
     def _update_line(self, case: UnpaidCase, **values) -> None:
         self._lines.append({"_id": case.line_id, **values})
 
     def _open_cycle(self, case: UnpaidCase) -> None:
-        """An unpaid opens dunning (as ``dunning.open_cycle``): a new cycle from today, unless
-        one is still running."""
+        """An unpaid opens dunning: a new cycle from today, unless one is still running (a cycle
+        whose reason is gone but that the daily job has not closed yet is replaced)."""
         if case.dunning_since is None or cycle_is_over(self.session, case.customer_id, self.day):
             self._customers.append({"_id": case.customer_id, "dunning_since": self.day})
 
@@ -481,7 +480,7 @@ class UnpaidBatch:
             case,
             LineKind.PAYMENT,
             self.day,
-            fit_label(f"Cancels unpaid payment #{case.line_id}: {case.label}"),
+            labels.reversal(case.line_id, case.label, self.config.language),
             plan.reversal_cents,
         )
         reversal.update(
@@ -564,6 +563,13 @@ class UnpaidBatch:
             "body": body,
             "written": False,
         }
+
+
+def _representation_label(case: UnpaidCase, language: str) -> str:
+    """Names the original instalment, also when ``case`` is itself a re-presentation: labels
+    never nest."""
+    label, due = labels.original_of(case.label) or (case.label, case.due_date)
+    return labels.representation(label, due, language)
 
 
 def _line_row(case: UnpaidCase, kind: LineKind, day: date, label: str, cents: int) -> dict:
@@ -666,8 +672,15 @@ class Payment:
         }
 
 
-def pay(db: Database, line_id: int, day: date, *, mode: Mode | None = None) -> Payment:
-    """Payer: an open instalment (scheduled or overdue) becomes paid on ``day``."""
+def pay(
+    db: Database, line_id: int, day: date, *, mode: Mode | None = None, today: date | None = None
+) -> Payment:
+    """Payer: an open instalment (scheduled or overdue) becomes paid on ``day``, which is not
+    after ``today`` (a payment is recorded once it happened)."""
+    if today is not None and day > today:
+        raise InvalidInput(
+            f"line {line_id}", "--date", f"{day} is in the future (today is {today})"
+        )
     with db.transaction() as session:
         line = payment_line(session, line_id)
         target = transitions.check(line.id, line.status, Status.PAID, "pay")

@@ -113,7 +113,7 @@ def test_labels_say_what_happened(story):
     assert labels["L1"] == "Abonnement mensuel" == lines["L1"]
     assert labels["L2"] == "Abonnement mensuel 07/2010"
     assert labels["L14"] == f"{lines['L14']} (MD06)"
-    assert labels["R1"] == "Bank charges, return SB-L5-1 (MD06)"
+    assert labels["R1"] == "Frais bancaires, retour SB-L5-1 (MD06)"  # French, as the FEC
 
 
 def test_the_customer_account_is_what_the_ledger_says_is_owed(story):

@@ -146,7 +146,7 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
     ]
     assert lines[8].needs_review is True and lines[5].needs_review is False
     assert lines[8].held_by_return_id is not None and lines[5].held_by_return_id is None
-    assert lines[12].label == "Frais de rejet de prélèvement, payment #3"
+    assert lines[12].label == "Frais de rejet de prélèvement, paiement n° 3"  # [club] language fr
     assert (mandates["C001"], mandates["C002"], mandates["C003"]) == ("REVOKED", "ACTIVE", "ACTIVE")
     assert (opened["C001"], opened["C002"], opened["C003"]) == (REJECTED_ON, REJECTED_ON, None)
     assert prenotified == [17]

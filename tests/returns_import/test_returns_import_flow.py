@@ -215,7 +215,7 @@ def test_a_file_for_another_account_is_refused(collected):
         )
     )
     before = snapshot(db)
-    result = run("returns", "import", path, "--as-of", "2010-07-12", "--json")
+    result = run("returns", "import", path, "--as-of", "2010-07-12", "--json", expect=1)
     document = __import__("json").loads(result.stdout)["files"][0]
     assert "not for the creditor's account" in document["error"]
     assert snapshot(db) == before

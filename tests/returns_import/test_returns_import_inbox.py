@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from support import FIXTURES
 
 
@@ -19,7 +21,9 @@ def test_hostile_and_good_files_from_the_inbox(run, tmp_path):
     (inbox / "c-notes.txt").write_text("not a bank file at all")
     good = (FIXTURES / "returns" / "pain002_001_10_transaction_rejects.xml").read_bytes()
     (inbox / "d-status.xml").write_bytes(good)
-    files = run.json("returns", "import", "--inbox", "--as-of", "2010-07-10")["files"]
+    # three files refused, one applied: all reported, and the exit status says so
+    result = run("returns", "import", "--inbox", "--as-of", "2010-07-10", "--json", expect=1)
+    files = json.loads(result.stdout)["files"]
     by_name = {f["file"].rsplit("/", 1)[-1]: f for f in files}
     for name in ("a-laughs.xml", "b-truncated.xml", "c-notes.txt"):
         assert by_name[name]["error"], name

@@ -123,13 +123,25 @@ def cancel(run, line_id: int) -> None:
 @pytest.mark.parametrize(
     ("command", "which", "message"),
     [
-        ("unpay", "unpaid", "cannot unpay a UNPAID line (it is already unpaid)"),
-        ("pay", "unpaid", "cannot pay a UNPAID line"),
-        ("pay", "paid", "cannot pay a PAID line"),
-        ("pay", "reversal", "cannot pay a PAID line"),
+        (
+            "unpay",
+            "unpaid",
+            "this line is unpaid (UNPAID), so it cannot be marked unpaid: it is already unpaid",
+        ),
+        (
+            "pay",
+            "unpaid",
+            "this line is unpaid (UNPAID), so it cannot be paid: pay its re-presentation line",
+        ),
+        ("pay", "paid", "this line is paid (PAID), so it cannot be paid: it is already paid"),
+        ("pay", "reversal", "this line is paid (PAID), so it cannot be paid"),
         ("unpay", "reversal", "amount: only a positive payment can be unpaid"),
-        ("unpay", "cancelled", "cannot unpay a CANCELLED line"),
-        ("unpay", "scheduled", "cannot unpay a SCHEDULED line"),
+        ("unpay", "cancelled", "this line is cancelled (CANCELLED), so it cannot be marked unpaid"),
+        (
+            "unpay",
+            "scheduled",
+            "this line is open (SCHEDULED), so it cannot be marked unpaid: it was never",
+        ),
         ("unpay", "sale", "is a sale line"),
         ("pay", "missing", "not found"),
     ],

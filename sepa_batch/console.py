@@ -1,8 +1,9 @@
-"""Tables shared by the commands and the demo."""
+"""Terminal tables (rich) shared by the commands and the demo."""
 
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 #: (heading, key in the ledger document's line)
 LEDGER_COLUMNS = (
@@ -41,6 +42,8 @@ def ledger_table(document: dict, title: str | None = None) -> Table:
     return table
 
 
-def ledger_summary(document: dict) -> str:
-    state = "[bold red]BLOCKED[/]" if document["blocked"] else "[green]allowed[/]"
-    return f"balance {document['balance']} EUR · overdue {document['overdue']} EUR · {state}"
+def ledger_summary(document: dict) -> Text:
+    state = ("BLOCKED", "bold red") if document["blocked"] else ("allowed", "green")
+    return Text.assemble(
+        f"balance {document['balance']} EUR · overdue {document['overdue']} EUR · ", state
+    )

@@ -1,0 +1,178 @@
+"""A season's member list imported again (``customers import --update``).
+
+Each row names a customer by ``customer_id``:
+- a new customer is created with its mandate, as in a first import;
+- an existing one gets the row's name, address and e-mail;
+- a changed IBAN or BIC under the same mandate id is an amendment that the next collection
+  carries (``master_data.amend_mandate``, as ``mandate update``);
+- a new mandate id adds that mandate and retires the customer's current one;
+- a row that changes nothing is reported as unchanged.
+Customers absent from the file are left alone. All or nothing, like the first import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from schwifty import IBAN
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sepa_batch.db.schema import Customer, Mandate
+from sepa_batch.db.session import Database
+from sepa_batch.domain.model import MandateStatus
+from sepa_batch.errors import InvalidInput, InvalidInputs
+from sepa_batch.services.common import current_mandate
+from sepa_batch.services.mandates import add_mandate_in
+from sepa_batch.services.master_data import (
+    CUSTOMER_COLUMNS,
+    _check_customer_row,
+    _rows,
+    amend_mandate,
+    mask_iban,
+    would_expire,
+)
+
+#: The customer fields a member list may change, as the CSV names them.
+CUSTOMER_FIELDS = {
+    "name": "name",
+    "email": "email",
+    "street": "street",
+    "building_number": "building_number",
+    "postcode": "postcode",
+    "town": "town",
+    "country": "country",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RowChange:
+    line: int
+    customer: str
+    action: str  # created | updated | unchanged
+    changes: list[str] = field(default_factory=list)
+
+    def document(self) -> dict:
+        return {
+            "line": self.line,
+            "customer": self.customer,
+            "action": self.action,
+            "changes": self.changes,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateResult:
+    rows: list[RowChange]
+    dry_run: bool
+    would_expire: int = 0
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    def document(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "created": self.count("created"),
+            "updated": self.count("updated"),
+            "unchanged": self.count("unchanged"),
+            "would_expire": self.would_expire,
+            "rows": [row.document() for row in self.rows],
+        }
+
+
+def update_customers(
+    db: Database,
+    text: str,
+    *,
+    today: date,
+    dry_run: bool = False,
+    source: str = "customers.csv",
+    void_months: int = 36,
+) -> UpdateResult:
+    """Apply a member list to the customers; all or nothing (see the module's docstring)."""
+    problems: list[InvalidInput] = []
+    parsed = []
+    seen: dict[str, int] = {}
+    for line_no, row in _rows(text, CUSTOMER_COLUMNS, source):
+        record = f"{source} line {line_no}"
+        customer, mandate = _check_customer_row(row, record, today, problems)
+        for key, value in (("customer_id", customer["code"]), ("mandate_id", row["mandate_id"])):
+            if value and (key, value) in seen:
+                also = seen[(key, value)]
+                problems.append(InvalidInput(record, key, f"duplicate {value} (also line {also})"))
+            seen.setdefault((key, value), line_no)
+        parsed.append((line_no, record, customer, mandate))
+    if problems:
+        raise InvalidInputs(f"{source}: import refused", problems)
+    rows: list[RowChange] = []
+    new_mandates = []
+    with db.transaction() as session:
+        for line_no, record, fields, mandate in parsed:
+            try:
+                change = _apply(session, line_no, fields, mandate, today)
+            except InvalidInput as exc:
+                problems.append(InvalidInput(record, exc.field, exc.reason))
+                continue
+            rows.append(change)
+            if mandate and any("added" in c for c in change.changes):
+                new_mandates.append(mandate)
+        if problems:
+            raise InvalidInputs(f"{source}: import refused", problems)
+        if dry_run:
+            session.rollback()
+    return UpdateResult(rows, dry_run, would_expire(new_mandates, today, void_months))
+
+
+def _apply(session: Session, line: int, fields: dict, mandate: dict | None, today: date):
+    code = fields["code"]
+    customer = session.execute(select(Customer).where(Customer.code == code)).scalar_one_or_none()
+    if customer is None:
+        customer = Customer(**fields)
+        session.add(customer)
+        session.flush()
+        changes = ["customer created"]
+        if mandate:
+            add_mandate_in(session, customer, mandate, today)
+            changes.append(f"mandate {mandate['reference']} added")
+        return RowChange(line, code, "created", changes)
+    changes = []
+    for column, attribute in CUSTOMER_FIELDS.items():
+        old, new = getattr(customer, attribute), fields[attribute]
+        if (old or None) != (new or None):
+            changes.append(f"{column}: {old or '-'} → {new or '-'}")
+            setattr(customer, attribute, new)
+    if mandate:
+        changes += _mandate_changes(session, customer, mandate, today)
+    return RowChange(line, code, "updated" if changes else "unchanged", changes)
+
+
+def _mandate_changes(session: Session, customer: Customer, fields: dict, today: date) -> list:
+    reference = fields["reference"]
+    stored = session.execute(
+        select(Mandate).where(Mandate.reference == reference)
+    ).scalar_one_or_none()
+    current = current_mandate(session, customer.id)
+    if stored is None:
+        retired = current.reference if current and current.status != "REVOKED" else None
+        add_mandate_in(session, customer, fields, today)
+        return [f"mandate {reference} added" + (f", {retired} retired" if retired else "")]
+    if stored.customer_id != customer.id:
+        raise InvalidInput("", "mandate_id", f"mandate {reference} belongs to another customer")
+    if stored is not current or stored.status == MandateStatus.REVOKED:
+        raise InvalidInput(
+            "", "mandate_id", f"mandate {reference} is {stored.status_reason or 'revoked'}"
+        )
+    new_bic = fields["bic"]
+    if fields["iban"] == stored.iban and (new_bic is None or new_bic == stored.bic):
+        return []
+    old_iban, old_bic = stored.iban, stored.bic
+    amend_mandate(session, customer, IBAN(fields["iban"]), new_bic, today=today)
+    changes = []
+    if stored.iban != old_iban:
+        kind = "new bank, SMNDA" if stored.amend_new_bank else "same bank"
+        changes.append(f"iban: {mask_iban(old_iban)} → {mask_iban(stored.iban)} ({kind})")
+    if stored.bic != old_bic:
+        changes.append(f"bic: {old_bic or '-'} → {stored.bic or '-'}")
+    return [f"{c}; an amendment the next collection carries" for c in changes]
