@@ -239,3 +239,20 @@ def test_any_code_the_policy_table_sends_to_review_is_held(collected):  # noqa: 
     assert item["review_reason"] == "reason code AM04: no funds: the club calls first"
     run("settle", "--as-of", "2010-07-06")
     assert first_line(db, "C003").status == "SUBMITTED"
+
+
+def test_an_unmatched_credit_cannot_be_applied_to_a_line(collected):  # noqa: F811
+    run, db, _message_id, tmp_path = collected
+    path = tmp_path / "unknown.xml"
+    path.write_bytes(
+        camt054("NTF-U", CREDITOR_IBAN, [("NOT-OURS-1", 4200, "AM04", 0)], date(2010, 7, 12))
+    )
+    run.json("returns", "import", path, "--as-of", "2010-07-12")
+    [item] = run.json("returns", "review")["items"]
+    with db.transaction() as session:  # as a credit that matched no batch would be stored
+        session.get(ReturnItem, item["id"]).kind = "credit"
+    line = first_line(db, "C001")
+    result = run("returns", "resolve", item["id"], "--apply", line.id, "--note", "x", expect=1)
+    assert f"return item {item['id']}: apply: a credit is not an unpaid" in result.stderr
+    assert first_line(db, "C001").status == "SUBMITTED"
+    assert [i["id"] for i in run.json("returns", "review")["items"]] == [item["id"]]
