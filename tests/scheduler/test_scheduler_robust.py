@@ -150,11 +150,11 @@ def test_two_scheduler_processes_catch_up_the_same_missed_day_once(postgres_url,
     logs = []
     try:
         for process in processes:
-            logs.append(_wait_for_lines(process, "scheduler started", 150))
+            logs.append(_wait_for_lines(process, "scheduler started", 240))
         for process in processes:
             process.send_signal(signal.SIGTERM)
         for index, process in enumerate(processes):
-            _out, err = process.communicate(timeout=30)
+            _out, err = process.communicate(timeout=120)
             logs[index] += err.decode()
     finally:
         for process in processes:
