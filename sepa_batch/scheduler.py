@@ -1,10 +1,15 @@
 """The unattended scheduler (PRODUCT §10): the same services as the back office, on a timetable.
 
 ``run_due(app, day)`` runs what would run on ``day`` — the way tests, the demo and an operator
-replay a day. ``start`` runs the timetable for real with APScheduler 3 (BlockingScheduler, jobs
-persisted in the product's own database, misfires coalesced and caught up once within a grace
-time, one instance of a job at a time). Every job is idempotent and single-flight: the services
-take a database lock and never do the same work twice.
+replay a day. ``start`` runs the timetable for real with APScheduler 3 (BlockingScheduler, one
+instance of a job at a time). Each scheduler process has its own in-memory job store: several
+processes may run, and the database is their only guard. A daily job is claimed for its day in
+``job_locks`` (``scheduler:<job>``, ``last_run_on``, compare-and-set) before it runs, so two
+processes run it once; a job that fails gives its day back and is retried at its next run. At
+start, a run missed within the grace time (the process was down) is caught up once, from the
+database's ``last_run_on``, never from a job store. Every job is idempotent and single-flight:
+the services take a database lock and never do the same work twice. One job failing never
+stops the others.
 
 Each job run logs one line: ``job collection 2026-12-01: collected 1200 in 1 file(s), ...``.
 """
@@ -16,18 +21,19 @@ import logging
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import select, text, update
 
 from sepa_batch import config as config_module
 from sepa_batch.config import Config
+from sepa_batch.db.schema import JobLock
 from sepa_batch.db.session import Database
 from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
@@ -60,8 +66,10 @@ def _inbox(rt: Runtime, day: date, now: datetime) -> str:
     refused = [o for o in outcomes if o.error]
     applied = sum(o.applied for o in outcomes)
     unmatched = sum(o.unmatched for o in outcomes)
+    review = sum(o.review for o in outcomes)
     return (
-        f"{len(outcomes)} file(s): {applied} applied, {unmatched} unmatched, {len(refused)} refused"
+        f"{len(outcomes)} file(s): {applied} applied, {unmatched} unmatched, {review} held for "
+        f"review, {len(refused)} refused"
     )
 
 
@@ -167,12 +175,82 @@ def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> s
 
 
 def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, str]:
-    """Run, in order, every job that would run on ``day``; returns each job's outcome."""
-    return {
-        job.name: run_job(rt, job.name, day, now)
-        for job in JOBS
-        if runs_on(rt.config, job.name, day)
-    }
+    """Run, in order, every job that would run on ``day``; returns each job's outcome. A job
+    that fails is logged and its outcome is ``FAILED: reason``; the others still run."""
+    outcomes = {}
+    for job in JOBS:
+        if not runs_on(rt.config, job.name, day):
+            continue
+        try:
+            outcomes[job.name] = run_job(rt, job.name, day, now)
+        except Exception as exc:  # logged by run_job; the day goes on
+            outcomes[job.name] = f"FAILED: {exc}"
+    return outcomes
+
+
+FAILED = "FAILED: "
+
+
+def failed(outcomes: dict[str, str]) -> list[str]:
+    """The jobs of a ``run_due`` that failed."""
+    return [name for name, outcome in outcomes.items() if outcome.startswith(FAILED)]
+
+
+# --- one run of a daily job per day, across processes ------------------------------------------
+def _lock_name(name: str) -> str:
+    return f"scheduler:{name}"
+
+
+def claim_day(db: Database, name: str, day: date) -> tuple[bool, date | None]:
+    """Claim ``day`` for the job (compare-and-set on ``last_run_on``): (claimed, the day it
+    last ran before). Not claimed when a process already ran, or runs, the job for that day."""
+    key = _lock_name(name)
+    with db.transaction() as session:
+        session.execute(
+            text("INSERT INTO job_locks (name) VALUES (:name) ON CONFLICT DO NOTHING"),
+            {"name": key},
+        )
+        before = session.execute(
+            select(JobLock.last_run_on).where(JobLock.name == key)
+        ).scalar_one()
+        if before is not None and before >= day:
+            return False, before
+        unchanged = (
+            JobLock.last_run_on.is_(None) if before is None else JobLock.last_run_on == before
+        )
+        done = session.execute(
+            update(JobLock).where(JobLock.name == key, unchanged).values(last_run_on=day)
+        ).rowcount
+        return done == 1, before
+
+
+def _give_back(db: Database, name: str, day: date, before: date | None) -> None:
+    """A failed run gives its day back: the next run tries again."""
+    with db.transaction() as session:
+        session.execute(
+            update(JobLock)
+            .where(JobLock.name == _lock_name(name), JobLock.last_run_on == day)
+            .values(last_run_on=before)
+        )
+
+
+def run_once(rt: Runtime, name: str, day: date, now: datetime) -> str | None:
+    """Run a job for ``day`` unless a process already did (the inbox runs at every poll).
+    A failure is logged with its reason, never raised: the other jobs run."""
+    if isinstance(triggers(rt.config)[name], IntervalTrigger):
+        try:
+            return run_job(rt, name, day, now)
+        except Exception:
+            return None
+    claimed, before = claim_day(rt.db, name, day)
+    if not claimed:
+        log.info("job %s %s: already done", name, day.isoformat())
+        return None
+    try:
+        return run_job(rt, name, day, now)
+    except Exception:
+        _give_back(rt.db, name, day, before)
+        return None
 
 
 def next_runs(config: Config, now: datetime) -> list[tuple[str, str, datetime | None]]:
@@ -187,25 +265,59 @@ def next_runs(config: Config, now: datetime) -> list[tuple[str, str, datetime | 
 
 # --- the long-running process ------------------------------------------------------------------
 def scheduled_job(config_path: str, name: str) -> None:
-    """What APScheduler calls (by reference, so the job store can persist it)."""
+    """What APScheduler calls: the job for today, once across processes."""
     config = config_module.load(config_path or None)
     rt = Runtime(config, Database(config.database_url))
     try:
         now = datetime.now()
-        run_job(rt, name, now.date(), now)
+        run_once(rt, name, now.date(), now)
     finally:
         rt.db.dispose()
+
+
+def _grace(config: Config) -> timedelta:
+    return timedelta(hours=float(config.scheduler["misfire_grace_hours"]))
+
+
+def last_fire(trigger, now: datetime, grace: timedelta) -> datetime | None:
+    """The trigger's latest fire time in (now - grace, now], or None."""
+    found = None
+    fire = trigger.get_next_fire_time(None, now - grace)
+    while fire is not None and fire <= now:
+        found = fire
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    return found
+
+
+def catch_up(rt: Runtime, now: datetime, stopping: Callable[[], bool] = bool) -> list[str]:
+    """At start: every daily job whose last run time within the grace time has passed without
+    a run recorded in the database runs once for its day, in the day's order; the inbox is
+    polled. Stops between two jobs once ``stopping()``. Returns the jobs run."""
+    aware = now.astimezone()
+    grace = _grace(rt.config)
+    ran = []
+    for name, trigger in triggers(rt.config).items():
+        if stopping():
+            break
+        if isinstance(trigger, IntervalTrigger):
+            day = aware.date()
+        else:
+            fire = last_fire(trigger, aware, grace)
+            if fire is None:
+                continue
+            day = fire.date()
+        if run_once(rt, name, day, now.replace(tzinfo=None)) is not None:
+            ran.append(name)
+    return ran
 
 
 def build_scheduler(
     config: Config, config_path: str | None, kind: type[BaseScheduler] = BlockingScheduler
 ) -> BaseScheduler:
-    """The timetable with a job store in the product's database (table ``scheduler_jobs``)."""
-    grace = int(float(config.scheduler["misfire_grace_hours"]) * 3600)
+    """The timetable in this process's own in-memory job store: no job store is shared
+    between processes (APScheduler 3 forbids it); the database's job locks guard the work."""
+    grace = int(_grace(config).total_seconds())
     scheduler = kind(
-        jobstores={
-            "default": SQLAlchemyJobStore(url=config.database_url, tablename="scheduler_jobs")
-        },
         job_defaults={"coalesce": True, "misfire_grace_time": grace, "max_instances": 1},
     )
     for name, trigger in triggers(config).items():
@@ -231,15 +343,28 @@ def _log_event(event) -> None:
 
 
 def start(config: Config, config_path: str | None) -> None:
-    """Run until SIGTERM or Ctrl-C; the running job finishes first."""
+    """Catch up what was missed, then run until SIGTERM or Ctrl-C; the running job finishes
+    first."""
     scheduler = build_scheduler(config, config_path)
+    stopped: list[int] = []
 
     def stop(signum, _frame) -> None:
         log.info("received %s: stopping after the running job", signal.Signals(signum).name)
-        scheduler.shutdown(wait=True)
+        stopped.append(signum)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    rt = Runtime(config, Database(config.database_url))
+    try:
+        ran = catch_up(rt, datetime.now(), lambda: bool(stopped))
+    finally:
+        rt.db.dispose()
+    log.info("caught up: %s", ", ".join(ran) or "nothing missed")
+    if stopped:
+        log.info("scheduler stopped")
+        return
     log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
     scheduler.start()
     log.info("scheduler stopped")

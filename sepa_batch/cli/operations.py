@@ -105,6 +105,9 @@ def scheduler_jobs(app: App, as_json: bool) -> None:
 def scheduler_run_due(app: App, as_of, as_json: bool) -> None:
     """Run what would have run on day D, then exit (how tests and operators replay a day).
 
+    A job that fails is reported FAILED with its reason and the others still run; the
+    exit status is then 1.
+
     \b
     Example:
       sepa-batch scheduler run-due --as-of 2026-12-01
@@ -118,6 +121,8 @@ def scheduler_run_due(app: App, as_of, as_json: bool) -> None:
     else:
         for name, outcome in outcomes.items():
             stdout.print(f"{name}: {outcome}")
+    if jobs.failed(outcomes):  # every other job ran; the failed ones are retried next run
+        click.get_current_context().exit(1)
 
 
 @click.command()

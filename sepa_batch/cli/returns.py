@@ -193,6 +193,8 @@ def returns_review(app: App, as_json: bool) -> None:
     A held line is neither settled nor collected until its item is resolved:
     a reason code the policy sends to review (AM05, DUPL, FOCR), a creditor
     reversal, or an amount or currency other than what was collected.
+
+    \b
     Example:
       sepa-batch returns review --json
     """
@@ -234,6 +236,8 @@ def returns_resolve(
     --apply LINE: the item was an unpaid of LINE; the unpaid workflow runs
     (as the policy says, or as `unpay LINE` for AM05 / DUPL / FOCR).
     --dismiss: nothing to do; the held line settles normally.
+
+    \b
     Example:
       sepa-batch returns resolve 12 --dismiss --note "bank error, debit confirmed"
       sepa-batch returns resolve 12 --apply 345 --note "member cancelled"

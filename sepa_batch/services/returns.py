@@ -701,6 +701,10 @@ def resolve(
         if item.review_status != "open":
             state = item.review_status or f"{item.outcome}, not kept for review"
             raise InvalidInput(record, "status", f"is {state}: nothing to resolve")
+        if apply_to is not None and item.kind not in ("reject", "return", "refund", "reversal"):
+            raise InvalidInput(
+                record, "apply", f"a {item.kind} is not an unpaid: dismiss it with a note"
+            )
         _release(session, item)
         if apply_to is not None:
             _apply_decided(session, config, item, apply_to, today)

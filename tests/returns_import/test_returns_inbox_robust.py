@@ -50,7 +50,8 @@ def test_one_bad_file_goes_to_failed_and_the_next_is_imported(run, tmp_path):
     inbox.mkdir(parents=True, exist_ok=True)
     (inbox / "a-huge.xml").write_bytes(_huge_file())
     (inbox / "b-good.xml").write_bytes(_unmatched_file(1))
-    files = run.json("returns", "import", "--inbox", "--as-of", "2010-07-12")["files"]
+    result = run("returns", "import", "--inbox", "--as-of", "2010-07-12", "--json", expect=1)
+    files = json.loads(result.stdout)["files"]  # exit 1: not every file was applied
     by_name = {Path(f["file"]).name: f for f in files}
     assert "InstdAmt" in by_name["a-huge.xml"]["error"]
     reason = (inbox / "failed" / "a-huge.xml.error.txt").read_text()

@@ -213,3 +213,46 @@ def test_a_reject_for_another_amount_is_not_settled(collected):  # noqa: F811
     assert (outcome["applied"], outcome["review"]) == (0, 1)
     run("settle", "--as-of", "2010-07-06")
     assert first_line(db, "C002").status == "SUBMITTED"
+
+
+def test_any_code_the_policy_table_sends_to_review_is_held(collected):  # noqa: F811
+    """The review action is the policy table's: a club that checks every AM04 by hand."""
+    run, db, message_id, tmp_path = collected
+    with run.config_path.open("a", encoding="utf-8") as config:
+        config.write(
+            '\n[[policy.rows]]\ncodes = ["AM04"]\nmeaning = "no funds: the club calls first"\n'
+            'action = "review"\nfee = false\nmode = "CHEQUE"\ndate = "today"\n'
+            'max_direct_debit_tries = 0\nmandate = "keep"\n'
+        )
+    line = first_line(db, "C003")
+    path = tmp_path / "pain002-am04.xml"
+    path.write_bytes(
+        pain002(
+            "PSR-AM04",
+            message_id,
+            rejects=[(f"{message_id}-001", line.end_to_end_id, 5000, "AM04")],
+        )
+    )
+    outcome = run.json("returns", "import", path, "--as-of", "2010-07-04")["files"][0]
+    assert (outcome["applied"], outcome["review"]) == (0, 1)
+    [item] = run.json("returns", "review")["items"]
+    assert item["review_reason"] == "reason code AM04: no funds: the club calls first"
+    run("settle", "--as-of", "2010-07-06")
+    assert first_line(db, "C003").status == "SUBMITTED"
+
+
+def test_an_unmatched_credit_cannot_be_applied_to_a_line(collected):  # noqa: F811
+    run, db, _message_id, tmp_path = collected
+    path = tmp_path / "unknown.xml"
+    path.write_bytes(
+        camt054("NTF-U", CREDITOR_IBAN, [("NOT-OURS-1", 4200, "AM04", 0)], date(2010, 7, 12))
+    )
+    run.json("returns", "import", path, "--as-of", "2010-07-12")
+    [item] = run.json("returns", "review")["items"]
+    with db.transaction() as session:  # as a credit that matched no batch would be stored
+        session.get(ReturnItem, item["id"]).kind = "credit"
+    line = first_line(db, "C001")
+    result = run("returns", "resolve", item["id"], "--apply", line.id, "--note", "x", expect=1)
+    assert f"return item {item['id']}: apply: a credit is not an unpaid" in result.stderr
+    assert first_line(db, "C001").status == "SUBMITTED"
+    assert [i["id"] for i in run.json("returns", "review")["items"]] == [item["id"]]

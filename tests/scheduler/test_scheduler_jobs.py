@@ -74,7 +74,7 @@ def _wait_for(predicate, seconds: float = 10.0) -> bool:
 
 def test_missed_runs_are_caught_up_once_within_the_grace_time(config, db, monkeypatch):
     calls: list[str] = []
-    monkeypatch.setattr(jobs, "run_job", lambda rt, name, day, now=None: calls.append(name))
+    monkeypatch.setattr(jobs, "run_once", lambda rt, name, day, now=None: calls.append(name))
     scheduler = jobs.build_scheduler(config, None, kind=BackgroundScheduler)
     scheduler.start(paused=True)
     try:

@@ -1,5 +1,6 @@
-"""Two processes against one PostgreSQL database never collect a line twice nor apply a
-return twice: the jobs take a database lock and the keys are unique."""
+"""Two ``scheduler run-due`` processes against one PostgreSQL database never collect a line
+twice nor apply a return twice: the jobs take a database lock and the keys are unique. (Two
+``scheduler start`` processes: tests/scheduler/test_scheduler_robust.py.)"""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _cli(config_path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_two_schedulers_collect_and_import_once(postgres_url, tmp_path):
+def test_two_run_due_processes_collect_and_import_once(postgres_url, tmp_path):
     config_path = write_config(tmp_path, postgres_url)
     for args in (
         ("init",),
