@@ -217,3 +217,22 @@ def test_a_file_that_is_not_a_database_is_one_sentence(tmp_path, snapshot):
     before = snapshot(tmp_path, None)
     one_sentence(invoke(config, "ledger", "C001"), "cannot use the database sqlite:///")
     before.assert_unchanged()
+
+
+def test_the_start_up_check_does_not_import_alembic(club, tmp_path):
+    import subprocess
+    import sys
+
+    config, _ = club
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from sepa_batch.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['--config', {str(config)!r}, 'ledger', 'C001'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "[]"
