@@ -174,7 +174,7 @@ def test_returns_import_exits_1_when_a_file_is_refused(club, tmp_path):
     assert result.exit_code == 1
     assert "refused truncated.xml" in result.stdout
     assert "pain002_001_10_transaction_rejects.xml (pain.002" in result.stdout  # still applied
-    assert "refused: 1 of 2 file(s)" in result.stderr
+    assert "refused: 1 of 2 file(s): truncated.xml" in result.stderr
     assert "{" not in result.stdout  # unmatched items in words, never a dict
     assert "no collected line matches it" in result.stdout
 
