@@ -87,7 +87,10 @@ def explain(exc: BaseException, app=None) -> str | None:
                 f"error: the database {shown} is locked by another process (a job still running?): "
                 "try again when it has finished"
             )
-        if isinstance(exc, (sa.OperationalError, sa.InterfaceError)):
+        if (
+            isinstance(exc, (sa.OperationalError, sa.InterfaceError))
+            or type(exc) is sa.DatabaseError
+        ):
             return f"error: cannot use the database {shown}: {reason}"
         return None
     if sa is not None and isinstance(exc, (sa.ArgumentError, sa.NoSuchModuleError)):

@@ -147,7 +147,11 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
         stdout.print("nothing to import")
     if refused:
         # the other files were applied and reported above; the exit status says not all were
-        stderr.print(f"refused: {len(refused)} of {len(outcomes)} file(s), see above")
+        names = ", ".join(Path(outcome.path).name for outcome in refused)
+        stderr.print(
+            f"refused: {len(refused)} of {len(outcomes)} file(s): {names} (the reasons are "
+            "above; the other files were applied)"
+        )
         sys.exit(1)
 
 

@@ -193,3 +193,46 @@ def test_a_usage_error_exits_2(club):
     result = invoke(config, "ledger")
     assert result.exit_code == 2
     assert "Missing argument" in result.stderr
+
+
+def test_before_init_on_postgresql_nothing_is_created(tmp_path, postgres_url):
+    from sqlalchemy import create_engine, inspect
+
+    config = write_config(tmp_path, postgres_url)
+    result = invoke(config, "customers", "import", FIXTURES / "customers.csv")
+    one_sentence(result, "no database here (postgresql+psycopg://")
+    engine = create_engine(postgres_url)
+    try:
+        with engine.connect() as connection:
+            assert inspect(connection).get_table_names() == []
+    finally:
+        engine.dispose()
+    assert not (tmp_path / "var").exists()
+
+
+def test_a_file_that_is_not_a_database_is_one_sentence(tmp_path, snapshot):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "sepa_batch.db").write_text("not a database at all, " * 100)
+    config = write_config(tmp_path, f"sqlite:///{tmp_path / 'var' / 'sepa_batch.db'}")
+    before = snapshot(tmp_path, None)
+    one_sentence(invoke(config, "ledger", "C001"), "cannot use the database sqlite:///")
+    before.assert_unchanged()
+
+
+def test_the_start_up_check_does_not_import_alembic(club, tmp_path):
+    import subprocess
+    import sys
+
+    config, _ = club
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from sepa_batch.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['--config', {str(config)!r}, 'ledger', 'C001'])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "[]"

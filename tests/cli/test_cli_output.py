@@ -132,6 +132,7 @@ def test_files_with_personal_data_are_the_owners_only(club, tmp_path):
     ok(club, "subscribe", "C900", "--article", "SUB_MONTH", "--start", "2010-08-01",
        "--months", "1", "--as-of", "2010-07-15")  # fmt: skip
     ok(club, "collect", "--as-of", "2010-07-20")
+    ok(club, "scheduler", "run-due", "--as-of", "2010-08-20")  # the blocked list export
     var = tmp_path / "var"
     checked = 0
     for path in [var, *var.rglob("*")]:
@@ -139,6 +140,7 @@ def test_files_with_personal_data_are_the_owners_only(club, tmp_path):
         assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
         checked += 1
     assert list((var / "outbox").glob("*.xml"))
+    assert list((var / "exports").glob("blocked-*.csv"))
     assert (var / "sepa_batch.db").exists() and checked > 8
 
 
@@ -157,7 +159,6 @@ def test_leftovers_of_a_crash_are_removed_at_the_next_job(club, tmp_path):
     dead.write_text("half a notice")
     mine = var / "notices" / "C900" / f".other.txt.{os.getpid()}.tmp"
     mine.write_text("being written")
-    ok(club, "dunning", "run", "--as-of", "2010-08-20")
     assert not old_rows.exists() and not dead.exists()
     assert fresh_rows.exists() and mine.exists()
     later = time.time() + STALE_SECONDS + 60
@@ -173,7 +174,7 @@ def test_returns_import_exits_1_when_a_file_is_refused(club, tmp_path):
     assert result.exit_code == 1
     assert "refused truncated.xml" in result.stdout
     assert "pain002_001_10_transaction_rejects.xml (pain.002" in result.stdout  # still applied
-    assert "refused: 1 of 2 file(s)" in result.stderr
+    assert "refused: 1 of 2 file(s): truncated.xml" in result.stderr
     assert "{" not in result.stdout  # unmatched items in words, never a dict
     assert "no collected line matches it" in result.stdout
 

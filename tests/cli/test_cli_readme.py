@@ -61,6 +61,9 @@ def test_the_by_hand_walk_through_runs_line_by_line(tmp_path, monkeypatch):
     for fragment in ("UNPAID", "AC06", "Frais de rejet", "-50.00", "60.00 │ CHEQUE"):
         assert fragment in ledger
     assert list((tmp_path / "var" / "notices").rglob("*.eml"))
+    # personal data everywhere under var/: the owner's only
+    for path in (tmp_path / "var").rglob("*"):
+        assert path.stat().st_mode & 0o777 == (0o700 if path.is_dir() else 0o600), path
     assert not (tmp_path / "var" / "inbox" / "failed").exists() or not list(
         (tmp_path / "var" / "inbox" / "failed").iterdir()
     )
