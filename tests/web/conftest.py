@@ -119,13 +119,18 @@ def live(db, config, club):
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
+def require_chromium(path: Path) -> None:
+    """Skip without Chromium, except under ``CI=true``, where its absence fails the test."""
+    if not path.exists():
+        message = f"{path} is missing: apt-get install -y chromium"
         if os.environ.get("CI") == "true":
             pytest.fail(f"CI=true but {message}")
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    require_chromium(CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

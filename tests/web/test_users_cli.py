@@ -115,3 +115,35 @@ def test_the_demo_ends_with_a_back_office_user_and_the_url(tmp_path):
     user = user_service.authenticate(db, "admin", match.group(1), "x", datetime(2026, 12, 1))
     assert user.role == "admin"
     db.dispose()
+
+
+def test_serve_migrates_and_runs_the_app_on_the_configured_database(tmp_path, monkeypatch):
+    import uvicorn
+    from fastapi import FastAPI
+
+    started = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app, **kw))
+    path = write_config(tmp_path, f"sqlite:///{tmp_path / 'serve.db'}")
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "serve", "--port", "8123", "--as-of", "2010-07-21"]
+    )
+    assert result.exit_code == 0, result.output
+    assert isinstance(started["app"], FastAPI)
+    assert (started["host"], started["port"]) == ("127.0.0.1", 8123)
+    assert "http://127.0.0.1:8123/" in result.stdout
+    db = Database(f"sqlite:///{tmp_path / 'serve.db'}")
+    assert db.current_revision() == db.head_revision()
+    db.dispose()
+
+
+def test_browser_tests_fail_without_chromium_under_ci(tmp_path, monkeypatch):
+    import pytest
+    from web.conftest import require_chromium
+
+    missing = tmp_path / "no-chromium"
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true but"):
+        require_chromium(missing)
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        require_chromium(missing)
