@@ -1,7 +1,7 @@
 """The unattended scheduler (PRODUCT §10): the same services as the back office, on a timetable.
 
 ``run_due(app, day)`` runs what would run on ``day`` — the way tests, the demo and an operator
-replay a day. ``start`` runs the timetable for real with APScheduler 3 (BlockingScheduler, one
+replay a day. ``start`` runs the timetable for real with APScheduler 3 (a background scheduler, one
 instance of a job at a time). Each scheduler process has its own in-memory job store: several
 processes may run, and the database is their only guard. A daily job is claimed for its day in
 ``job_locks`` (``scheduler:<job>``, ``last_run_on``, compare-and-set) before it runs, so two
@@ -19,12 +19,14 @@ from __future__ import annotations
 import csv
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -344,27 +346,27 @@ def _log_event(event) -> None:
 
 def start(config: Config, config_path: str | None) -> None:
     """Catch up what was missed, then run until SIGTERM or Ctrl-C; the running job finishes
-    first."""
-    scheduler = build_scheduler(config, config_path)
-    stopped: list[int] = []
+    first. The timetable runs in a background thread; the main thread only waits for the
+    signal, so a signal at any moment (during the catch-up, while starting) stops cleanly."""
+    scheduler = build_scheduler(config, config_path, kind=BackgroundScheduler)
+    stopping = threading.Event()
 
     def stop(signum, _frame) -> None:
         log.info("received %s: stopping after the running job", signal.Signals(signum).name)
-        stopped.append(signum)
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
+        stopping.set()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     rt = Runtime(config, Database(config.database_url))
     try:
-        ran = catch_up(rt, datetime.now(), lambda: bool(stopped))
+        ran = catch_up(rt, datetime.now(), stopping.is_set)
     finally:
         rt.db.dispose()
     log.info("caught up: %s", ", ".join(ran) or "nothing missed")
-    if stopped:
-        log.info("scheduler stopped")
-        return
-    log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
-    scheduler.start()
+    if not stopping.is_set():
+        scheduler.start()
+        log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+        while not stopping.wait(1.0):
+            pass
+        scheduler.shutdown(wait=True)
     log.info("scheduler stopped")
