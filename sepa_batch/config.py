@@ -15,6 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
@@ -67,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
         "exports": "var/exports",
     },
     "database": {"url": ""},
+    "club": {"timezone": "Europe/Paris"},
     "returns": {"max_file_bytes": 50_000_000, "match_window_days": 90},
     "unpaid": {"fee_article": "FRAIS_REJET", "default_mode": "CHEQUE"},
     "dunning": {
@@ -202,6 +204,7 @@ class Config:
     dunning_levels: tuple[DunningLevel, ...]
     accounts: dict[str, str]
     scheduler: dict[str, Any]
+    timezone: str = "Europe/Paris"  # the club's: "today" for every command and job
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -400,7 +403,17 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         dunning_levels=_levels(r),
         accounts={key: str(value) for key, value in accounts.items()},
         scheduler=dict(r.get("scheduler", dict)),
+        timezone=_timezone(r),
     )
+
+
+def _timezone(r: _Reader) -> str:
+    name = r.text("club.timezone")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("club.timezone", f"{name!r} is not a time zone such as Europe/Paris") from None
+    return name
 
 
 def load(path: str | Path | None = None) -> Config:

@@ -18,21 +18,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
+)
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from sepa_batch import clock
 from sepa_batch import config as config_module
 from sepa_batch.config import Config
 from sepa_batch.db.session import Database
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
-from sepa_batch.services.collection import collect_due
+from sepa_batch.services.collection import collect_due, recover_outbox
 
 log = logging.getLogger("sepa_batch.scheduler")
 
@@ -118,11 +125,12 @@ JOBS_BY_NAME = {job.name: job for job in JOBS}
 def triggers(config: Config) -> dict[str, object]:
     """The APScheduler trigger of every job, from ``[scheduler]`` in the configuration."""
     settings = config.scheduler
-    daily = CronTrigger.from_crontab(settings["daily_cron"])
+    zone = ZoneInfo(config.timezone)
+    daily = CronTrigger.from_crontab(settings["daily_cron"], timezone=zone)
     return {
-        "inbox": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"])),
+        "inbox": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"]), timezone=zone),
         "settlement": daily,
-        "collection": CronTrigger.from_crontab(settings["collection_cron"]),
+        "collection": CronTrigger.from_crontab(settings["collection_cron"], timezone=zone),
         "dunning": daily,
         "blocked": daily,
     }
@@ -133,8 +141,8 @@ def runs_on(config: Config, name: str, day: date) -> bool:
     trigger = triggers(config)[name]
     if isinstance(trigger, IntervalTrigger):
         return True
-    start = datetime(day.year, day.month, day.day)
-    fire = trigger.get_next_fire_time(None, start.astimezone())
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(config.timezone))
+    fire = trigger.get_next_fire_time(None, start)
     return fire is not None and fire.date() == day
 
 
@@ -142,12 +150,20 @@ def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> s
     """Run one job for ``day`` and log its one line."""
     now = now or datetime.combine(day, datetime.min.time())
     try:
+        recover_first(rt, day, now)
         outcome = JOBS_BY_NAME[name].run(rt, day, now)
     except Exception as exc:
         log.error("job %s %s: FAILED: %s", name, day.isoformat(), exc)
         raise
     log.info("job %s %s: %s", name, day.isoformat(), outcome)
     return outcome
+
+
+def recover_first(rt: Runtime, day: date, now: datetime) -> None:
+    """Finish or undo what a crash left in the outbox before any job (logged when it did)."""
+    recovered = recover_outbox(rt.db, rt.config, day, now).describe()
+    if recovered:
+        log.warning("recovery %s: %s", day.isoformat(), recovered)
 
 
 def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, str]:
@@ -173,7 +189,7 @@ def scheduled_job(config_path: str, name: str) -> None:
     config = config_module.load(config_path or None)
     rt = Runtime(config, Database(config.database_url))
     try:
-        now = datetime.now()
+        now = clock.club_now(config.timezone)
         run_job(rt, name, now.date(), now)
     finally:
         rt.db.dispose()
@@ -215,6 +231,14 @@ def _log_event(event) -> None:
 def start(config: Config, config_path: str | None) -> None:
     """Run until SIGTERM or Ctrl-C; the running job finishes first."""
     scheduler = build_scheduler(config, config_path)
+    rt = Runtime(config, Database(config.database_url))
+    try:
+        now = clock.club_now(config.timezone)
+        recover_first(rt, now.date(), now)
+    except Exception as exc:  # each job recovers again before it runs
+        log.error("recovery at start: FAILED: %s", exc)
+    finally:
+        rt.db.dispose()
 
     def stop(signum, _frame) -> None:
         log.info("received %s: stopping after the running job", signal.Signals(signum).name)
@@ -222,7 +246,11 @@ def start(config: Config, config_path: str | None) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+
+    def started(_event) -> None:  # once running: a SIGTERM from now on can stop it
+        log.info("scheduler started with %d jobs", len(scheduler.get_jobs()))
+
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     scheduler.start()
     log.info("scheduler stopped")
 

@@ -51,15 +51,16 @@ from typing import BinaryIO
 
 from schwifty import registry
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import bindparam, case, func, literal_column, select, update
+from sqlalchemy import bindparam, case, delete, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sepa_batch.config import Config
 from sepa_batch.db.schema import BankFile, Customer, LedgerLine, Mandate, PaymentBatch
 from sepa_batch.db.session import Database, lock_job, next_counter
-from sepa_batch.domain.calendar import collection_date, next_collection_day
+from sepa_batch.domain.calendar import collection_date, is_business_day, next_collection_day
 from sepa_batch.domain.model import LineKind, MandateStatus, Mode, SequenceType, Status
 from sepa_batch.domain.sequence import sequence_type
+from sepa_batch.errors import InvalidInput
 from sepa_batch.money import format_amount
 from sepa_batch.sepa import pain008, xsd
 from sepa_batch.sepa.charset import to_sepa_text
@@ -141,13 +142,18 @@ class CollectionResult:
     skipped: list[Skipped] = field(default_factory=list)
     blocks: list[BlockSummary] = field(default_factory=list)
     dry_run: bool = False
+    recovery: Recovery | None = None
 
     def document(self) -> dict:
-        return {
+        document = {
             "files": [f.document() for f in self.files],
             "collected": self.collected,
             "skipped": [s.document() for s in self.skipped],
         }
+        recovered = self.recovery.describe() if self.recovery else None
+        if recovered:
+            document["recovered"] = recovered
+        return document
 
 
 def default_horizon(config: Config, today: date) -> date:
@@ -848,32 +854,108 @@ def _update_mandates(session: Session, batches: list[tuple[int, pain008.PaymentB
 # --- the outbox -----------------------------------------------------------------------------
 
 
-def recover_outbox(db: Database, config: Config) -> list[Path]:
-    """Finish what a crash interrupted: partial files of committed bank files are renamed into
-    the outbox, those of runs that never committed are deleted. Returns the files renamed."""
+@dataclass(slots=True)
+class Recovery:
+    """What a recovery found: files published late, files discarded (their lines back to
+    SCHEDULED: their requested collection date can no longer be met), orphans deleted."""
+
+    published: list[Path] = field(default_factory=list)
+    discarded: list[str] = field(default_factory=list)  # message ids
+    rescheduled: int = 0
+
+    def describe(self) -> str | None:
+        """One line for the output / the log, or None when there was nothing to do."""
+        parts = []
+        if self.published:
+            parts.append(f"published {len(self.published)} file(s) a crash left unpublished")
+        if self.discarded:
+            parts.append(
+                f"discarded {', '.join(self.discarded)} (collection date can no longer be met): "
+                f"{self.rescheduled} line(s) back to SCHEDULED"
+            )
+        return "; ".join(parts) or None
+
+
+def recover_outbox(db: Database, config: Config, today: date, now: datetime) -> Recovery:
+    """Finish or undo what a crash interrupted (before any job or write command): a written
+    file not yet published is renamed into the outbox while its requested collection dates can
+    still be met on ``today``, else discarded with its lines back to SCHEDULED; partial files
+    of runs that never committed are deleted."""
     with db.transaction() as session:
         lock_job(session, "collect")
-        return _recover(session, config)
+        return _recover(session, config, today, now)
 
 
-def _recover(session: Session, config: Config) -> list[Path]:
+def _recover(session: Session, config: Config, today: date, now: datetime) -> Recovery:
     """Under the job lock: no other run is writing, so an uncommitted partial is an orphan."""
+    found = Recovery()
     partial_dir = config.folders.outbox / PARTIAL
-    if not partial_dir.is_dir():
-        return []
-    for dump in partial_dir.glob("*.rows"):
-        dump.unlink()
-    renamed = []
-    for partial in sorted(partial_dir.glob("*.xml")):
-        known = session.execute(
-            select(BankFile.path).where(BankFile.message_id == partial.stem)
-        ).scalar_one_or_none()
-        if known is None:
-            partial.unlink()
+    if partial_dir.is_dir():
+        for dump in partial_dir.glob("*.rows"):
+            dump.unlink()
+    unpublished = session.execute(
+        select(BankFile).where(BankFile.published_at.is_(None)).order_by(BankFile.id)
+    ).scalars()
+    earliest = collection_date(today, today, config.bank.cutoff_business_days)
+    for bank_file in list(unpublished):
+        partial = partial_dir / f"{bank_file.message_id}.xml"
+        path = Path(bank_file.path)
+        dates = session.execute(
+            select(PaymentBatch.collection_date).where(PaymentBatch.bank_file_id == bank_file.id)
+        ).scalars()
+        meetable = all(is_business_day(day) and day >= earliest for day in dates)
+        if path.exists() or (partial.exists() and meetable):
+            _publish(partial, path)
+            bank_file.published_at = now
+            found.published.append(path)
         else:
-            _publish(partial, Path(known))
-            renamed.append(Path(known))
-    return renamed
+            found.rescheduled += _discard_file(session, config, bank_file, today)
+            partial.unlink(missing_ok=True)
+            found.discarded.append(bank_file.message_id)
+    session.flush()
+    if partial_dir.is_dir():
+        known = set(session.execute(select(BankFile.message_id)).scalars())
+        for partial in sorted(partial_dir.glob("*.xml")):
+            if partial.stem not in known:
+                partial.unlink()
+    return found
+
+
+def _discard_file(session: Session, config: Config, bank_file: BankFile, today: date) -> int:
+    """The lines of a file never published back to SCHEDULED (a first collection does not use
+    up the FRST), then its records deleted. Returns the lines rescheduled."""
+    from sepa_batch.services.unpaid import UnpaidBatch, load_cases
+
+    batch_ids = select(PaymentBatch.id).where(PaymentBatch.bank_file_id == bank_file.id)
+    cases = load_cases(
+        session, LedgerLine.batch_id.in_(batch_ids), LedgerLine.status == Status.SUBMITTED
+    )
+    work = UnpaidBatch(session, config, today)
+    for found in cases:
+        work.reschedule(found, None)
+    work.write()
+    still_used = select(LedgerLine.batch_id).where(LedgerLine.batch_id.in_(batch_ids))
+    if session.execute(still_used.limit(1)).first() is None:
+        session.execute(
+            delete(PaymentBatch)
+            .where(PaymentBatch.bank_file_id == bank_file.id)
+            .execution_options(synchronize_session=False)
+        )
+        session.delete(bank_file)
+    return len(cases)
+
+
+def mark_published(db: Database, message_ids: list[str], now: datetime) -> None:
+    """The files renamed into the outbox are published (a recovery may have done it first)."""
+    if not message_ids:
+        return
+    with db.transaction() as session:
+        session.execute(
+            update(BankFile)
+            .where(BankFile.message_id.in_(message_ids), BankFile.published_at.is_(None))
+            .values(published_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _publish(partial: Path, path: Path) -> None:
@@ -929,8 +1011,10 @@ def collect_due(
         with db.transaction() as session, _Writers(1 if dry_run else workers) as writers:
             lock_job(session, "collect")
             if partial_dir is not None:
-                _recover(session, config)
+                check_writable(config.folders.outbox, "folders.outbox")
                 partial_dir.mkdir(parents=True, exist_ok=True)
+                check_writable(partial_dir, "folders.outbox")
+                result.recovery = _recover(session, config, today, created_at)
 
             def new_file(blocks: list[_Block], planned: int) -> None:
                 files.append(blocks)
@@ -958,7 +1042,21 @@ def collect_due(
             planner.discard()
     for job in jobs:
         _publish(Path(job.partial), Path(job.path))
+    mark_published(db, [job.message_id for job in jobs], created_at)
     return result
+
+
+def check_writable(folder: Path, key: str) -> None:
+    """Refuse, before anything is committed, a folder where no file can be created."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidInput(
+            f"config {key}", str(folder), f"cannot write there ({exc.strerror or exc})"
+        ) from None
 
 
 def _summarise(jobs: list[_FileJob], result: CollectionResult) -> None:

@@ -1,8 +1,9 @@
 """Settlement and bank credits (PRODUCT §6).
 
-``settle``: a SUBMITTED line becomes PAID, paid on its requested collection date, once that
-date has passed — the bank credits the batch on the collection date, so a line collected on
-Monday is settled by the run of Tuesday. One set-based UPDATE; running it twice changes nothing.
+``settle``: a SUBMITTED line of a published file becomes PAID, paid on its requested
+collection date, once that date has passed — the bank credits the batch on the collection
+date, so a line collected on Monday is settled by the run of Tuesday. One set-based UPDATE;
+running it twice changes nothing.
 A return or refund that arrives later still runs the unpaid workflow on the PAID line.
 
 ``record_batch_credit``: a statement entry (camt.053 / camt.054 credit) that pays a collected
@@ -49,10 +50,18 @@ class Settlement:
 
 
 def _due_for_settlement(today: date):
+    """Submitted lines whose collection date has passed, in a file the bank was given (one
+    written but never published — a crash before the rename — is not settled)."""
+    published = (
+        select(PaymentBatch.id)
+        .join(BankFile, BankFile.id == PaymentBatch.bank_file_id)
+        .where(BankFile.published_at.is_not(None))
+    )
     return (
         LedgerLine.kind == LineKind.PAYMENT,
         LedgerLine.status == Status.SUBMITTED,
         LedgerLine.collection_date < today,
+        LedgerLine.batch_id.in_(published),
     )
 
 
