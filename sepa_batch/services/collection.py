@@ -42,7 +42,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache, lru_cache
 from multiprocessing import get_context
@@ -51,7 +51,7 @@ from typing import BinaryIO
 
 from schwifty import registry
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import bindparam, case, delete, func, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal_column, select, update
 from sqlalchemy.orm import Session, aliased
 
 from sepa_batch.config import Config
@@ -355,6 +355,9 @@ class _Planner:
         self.skipped: list[Skipped] = []
         self.collected = 0
         self.started: set[int] = set()  # mandates given their FRST / OOFF in this run
+        #: mandate → what the file carries of it when it carries an amendment: (reference,
+        #: IBAN, original reference, original IBAN, new bank), cleared only if still so
+        self.amendments: dict[int, tuple] = {}
         self._dates: dict[date, tuple[date, date]] = {}
         self._dumps: dict[tuple[date, str], tuple[BinaryIO, list]] = {}
         self.run = uuid.uuid4().hex[:12]
@@ -392,6 +395,8 @@ class _Planner:
         block.amounts.append(amount)
         block.presentations.append(presentations + 1)
         self.collected += 1
+        if row[21] or row[22] or row[23]:
+            self.amendments[mandate] = (row[20], row[18], row[21], row[22], bool(row[23]))
         if block.dump is not None:
             prefix = self.config.bank.message_prefix
             self._dump(block, _dump_row(end_to_end_id(prefix, line, presentations + 1), row))
@@ -534,6 +539,8 @@ class _FileJob:
     blocks: tuple[pain008.PaymentBlock, ...]
     segments: tuple[tuple[str, int, int, int], ...]  # per block: see _Block.segment
     parent_pid: int
+    #: end-to-end ids left out: lines changed while being collected (their dump rows stay)
+    excluded: frozenset[str] = frozenset()
 
 
 def creditor_party(config: Config) -> pain008.Party:
@@ -589,8 +596,10 @@ def _number_file(
 
 def _record_file(
     session: Session, prefix: str, job: _FileJob, blocks: list[_Block]
-) -> list[tuple[int, pain008.PaymentBlock]]:
-    """The bank file and its payment batches; their lines SUBMITTED. (batch id, block)s."""
+) -> tuple[list[tuple[int, pain008.PaymentBlock]], _FileJob | None, list[Skipped]]:
+    """The bank file and its payment batches; their lines SUBMITTED. Returns the (batch id,
+    block)s, the job (``None``: no line left to write) and the lines skipped because they
+    changed while being collected (paid at the desk, say): they are left out of the file."""
     bank_file = BankFile(
         message_id=job.message_id,
         path=job.path,
@@ -602,7 +611,10 @@ def _record_file(
     session.add(bank_file)
     session.flush()
     batches = []
-    for block, described in zip(blocks, job.blocks, strict=True):
+    kept: list[tuple[pain008.PaymentBlock, tuple]] = []
+    skipped: list[Skipped] = []
+    excluded: set[str] = set()
+    for block, described, segment in zip(blocks, job.blocks, job.segments, strict=True):
         batch = PaymentBatch(
             bank_file_id=bank_file.id,
             pmtinf_id=described.payment_information_id,
@@ -614,9 +626,90 @@ def _record_file(
         session.add(batch)
         session.flush()
         _mark_submitted(session, prefix, block, batch.id)
+        if not _marked_as_planned(session, described, batch.id):
+            described, changed = _leave_out_changed(session, prefix, block, described, batch)
+            skipped += changed
+            excluded.update(e2e for e2e, _ in changed_ids(prefix, block, changed))
+            if described.transactions == 0:
+                session.delete(batch)
+                session.flush()
+                continue
         _check_marked(session, described, batch.id)
         batches.append((batch.id, described))
-    return batches
+        kept.append((described, segment))
+    if not excluded:
+        return batches, job, skipped
+    if not kept:
+        session.delete(bank_file)
+        session.flush()
+        return batches, None, skipped
+    header = replace(
+        job.header,
+        transactions=sum(b.transactions for b, _ in kept),
+        control_sum_cents=sum(b.control_sum_cents for b, _ in kept),
+    )
+    bank_file.transactions = header.transactions
+    bank_file.control_sum_cents = header.control_sum_cents
+    session.flush()
+    job = replace(
+        job,
+        header=header,
+        blocks=tuple(b for b, _ in kept),
+        segments=tuple(segment for _, segment in kept),
+        excluded=frozenset(excluded),
+    )
+    return batches, job, skipped
+
+
+CHANGED_MEANWHILE = "changed while being collected (left for the next run)"
+
+
+def _marked_as_planned(session: Session, block: pain008.PaymentBlock, batch_id: int) -> bool:
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerLine.amount_cents), 0)).where(
+            LedgerLine.batch_id == batch_id
+        )
+    ).one()
+    return (count, int(total)) == (block.transactions, block.control_sum_cents)
+
+
+def changed_ids(prefix: str, block: _Block, changed: list[Skipped]) -> list[tuple[str, int]]:
+    """(end-to-end id, position in the block) of the lines skipped."""
+    lines = {skip.line for skip in changed}
+    return [
+        (end_to_end_id(prefix, line, n), index)
+        for index, (line, n) in enumerate(zip(block.lines, block.presentations, strict=True))
+        if line in lines
+    ]
+
+
+def _leave_out_changed(
+    session: Session, prefix: str, block: _Block, described: pain008.PaymentBlock, batch
+) -> tuple[pain008.PaymentBlock, list[Skipped]]:
+    """The lines of the block that were not marked (changed after the plan read them): skipped,
+    and the block's totals without them."""
+    marked = set(
+        session.execute(select(LedgerLine.id).where(LedgerLine.batch_id == batch.id)).scalars()
+    )
+    missing = [line for line in block.lines if line not in marked]
+    codes = dict(
+        session.execute(
+            select(LedgerLine.id, Customer.code)
+            .join(Customer, Customer.id == LedgerLine.customer_id)
+            .where(LedgerLine.id.in_(missing))
+        ).all()
+    )
+    changed = [Skipped(line, codes.get(line, "?"), CHANGED_MEANWHILE) for line in missing]
+    gone = {index for _, index in changed_ids(prefix, block, changed)}
+    cents = sum(amount for index, amount in enumerate(block.amounts) if index in gone)
+    described = replace(
+        described,
+        transactions=described.transactions - len(gone),
+        control_sum_cents=described.control_sum_cents - cents,
+    )
+    batch.transactions = described.transactions
+    batch.control_sum_cents = described.control_sum_cents
+    return described, changed
 
 
 def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int) -> None:
@@ -631,7 +724,11 @@ def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int)
 
     statement = (
         update(lines)
-        .where(lines.c.id == bindparam("line"), lines.c.status == constant(Status.SCHEDULED.value))
+        .where(
+            lines.c.id == bindparam("line"),
+            lines.c.status == constant(Status.SCHEDULED.value),
+            lines.c.amount_cents == bindparam("amount"),
+        )
         .values(
             status=constant(Status.SUBMITTED.value),
             batch_id=constant(batch_id),
@@ -647,14 +744,20 @@ def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int)
             block.lines[start:stop],
             block.mandates[start:stop],
             block.presentations[start:stop],
+            block.amounts[start:stop],
             strict=True,
         )
         _executemany(
             session,
             statement,
             [
-                {"line": line, "mandate": mandate, "e2e": end_to_end_id(prefix, line, n)}
-                for line, mandate, n in rows
+                {
+                    "line": line,
+                    "mandate": mandate,
+                    "e2e": end_to_end_id(prefix, line, n),
+                    "amount": amount,
+                }
+                for line, mandate, n, amount in rows
             ],
         )
 
@@ -708,9 +811,12 @@ def _debit(row: tuple) -> pain008.DirectDebit:
 
 
 def _debits(
-    segment: tuple[str, int, int, int], parent_pid: int, progress: Callable[[int], None] | None
+    segment: tuple[str, int, int, int],
+    parent_pid: int,
+    progress: Callable[[int], None] | None,
+    excluded: frozenset[str] = frozenset(),
 ) -> Iterator[pain008.DirectDebit]:
-    """The transactions of one block (part) from its dump."""
+    """The transactions of one block (part) from its dump, but the ``excluded`` ones."""
     path, offset, skip, count = segment
     with open(path, "rb") as source:
         source.seek(offset)
@@ -719,6 +825,8 @@ def _debits(
                 raise SystemExit("the collection that started this writer is gone")
             chunk = marshal.load(source)[skip : skip + count]
             skip, count = 0, count - len(chunk)
+            if excluded:
+                chunk = [row for row in chunk if row[0] not in excluded]
             yield from map(_debit, chunk)
             if progress:
                 progress(len(chunk))
@@ -728,7 +836,7 @@ def write_file(job: _FileJob, progress: Callable[[int], None] | None = None) -> 
     """Write one pain.008 file into the partial folder and validate it against the XSD.
     Worker processes run this too: it reads the plan's dumps and touches no database."""
     blocks = (
-        (block, _debits(segment, job.parent_pid, progress))
+        (block, _debits(segment, job.parent_pid, progress, job.excluded))
         for block, segment in zip(job.blocks, job.segments, strict=True)
     )
     with open(job.partial, "wb") as out:
@@ -827,18 +935,17 @@ class _Writers:
 # --- after writing: the mandates ----------------------------------------------------------
 
 
-def _update_mandates(session: Session, batches: list[tuple[int, pain008.PaymentBlock]]) -> None:
-    """Last presentation (the 36-month rule; never moved back), FRST / OOFF used up,
-    amendments cleared: this collection carried them."""
+def _update_mandates(
+    session: Session, batches: list[tuple[int, pain008.PaymentBlock]], amendments: dict[int, tuple]
+) -> None:
+    """Last presentation (the 36-month rule; never moved back), FRST / OOFF used up; the
+    amendments this collection carried cleared (see ``_clear_amendments``)."""
     for batch_id, block in batches:
         when = block.collection_date
         values: dict = {
             "last_presented_on": case(
                 (Mandate.last_presented_on > when, Mandate.last_presented_on), else_=when
             ),
-            "amend_original_reference": None,
-            "amend_original_iban": None,
-            "amend_new_bank": False,
         }
         if block.sequence_type in (SequenceType.FRST, SequenceType.OOFF):
             values["first_used"] = True
@@ -847,6 +954,41 @@ def _update_mandates(session: Session, batches: list[tuple[int, pain008.PaymentB
             update(Mandate)
             .where(Mandate.id.in_(used))
             .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    _clear_amendments(session, amendments)
+
+
+def _clear_amendments(session: Session, amendments: dict[int, tuple]) -> None:
+    """Compare and clear, part by part: the original reference is cleared only if the mandate
+    still has the reference and original reference the file carries, the account parts only if
+    it still has the IBAN and the account amendment the file carries. What was amended
+    meanwhile (at the desk, while this collection ran) stays for the next collection."""
+
+    def same(column, value):
+        return column.is_(None) if value is None else column == value
+
+    for mandate_id, carried in sorted(amendments.items()):
+        reference, iban, original_reference, original_iban, new_bank = carried
+        reference_kept = and_(
+            same(Mandate.reference, reference),
+            same(Mandate.amend_original_reference, original_reference),
+        )
+        account_kept = and_(
+            same(Mandate.iban, iban),
+            same(Mandate.amend_original_iban, original_iban),
+            Mandate.amend_new_bank == new_bank,
+        )
+        session.execute(
+            update(Mandate)
+            .where(Mandate.id == mandate_id)
+            .values(
+                amend_original_reference=case(
+                    (reference_kept, None), else_=Mandate.amend_original_reference
+                ),
+                amend_original_iban=case((account_kept, None), else_=Mandate.amend_original_iban),
+                amend_new_bank=case((account_kept, False), else_=Mandate.amend_new_bank),
+            )
             .execution_options(synchronize_session=False)
         )
 
@@ -967,9 +1109,10 @@ def _publish(partial: Path, path: Path) -> None:
             raise
 
 
-def _discard(jobs: list[_FileJob]) -> None:
+def _discard(jobs: list[_FileJob | None]) -> None:
     for job in jobs:
-        Path(job.partial).unlink(missing_ok=True)
+        if job is not None:
+            Path(job.partial).unlink(missing_ok=True)
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -1006,6 +1149,7 @@ def collect_due(
     partial_dir = None if dry_run else config.folders.outbox / PARTIAL
     files: list[list[_Block]] = []
     jobs: list[_FileJob] = []
+    planned: list[_FileJob] = []
     planner = None
     try:
         with db.transaction() as session, _Writers(1 if dry_run else workers) as writers:
@@ -1032,10 +1176,22 @@ def collect_due(
             if dry_run:
                 session.rollback()
                 return result
-            _record_all(session, config.bank.message_prefix, files, jobs, db.is_sqlite)
+            planned = list(jobs)
+            changed = _record_all(
+                session, config.bank.message_prefix, files, jobs, db.is_sqlite, planner.amendments
+            )
             writers.wait(progress)
+            if changed:  # the files written without the lines changed meanwhile
+                _discard([old for old, new in zip(planned, jobs, strict=True) if new is None])
+                jobs[:] = [job for job in jobs if job is not None]
+                for job in jobs:
+                    if job.excluded:
+                        write_file(job)
+                result.skipped = planner.skipped + changed
+                result.files, result.blocks, result.collected = [], [], 0
+                _summarise(jobs, result)
     except BaseException:
-        _discard(jobs)
+        _discard(jobs + planned)
         raise
     finally:
         if planner is not None:
@@ -1074,13 +1230,22 @@ def _summarise(jobs: list[_FileJob], result: CollectionResult) -> None:
 
 
 def _record_all(
-    session: Session, prefix: str, files: list[list[_Block]], jobs: list[_FileJob], sqlite: bool
-) -> None:
+    session: Session,
+    prefix: str,
+    files: list[list[_Block]],
+    jobs: list[_FileJob],
+    sqlite: bool,
+    amendments: dict[int, tuple],
+) -> list[Skipped]:
     """Record the files and mark their lines (while the workers write); then the mandates."""
     if sqlite:  # foreign keys checked once, at the commit: twice as fast to mark
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     batches: list[tuple[int, pain008.PaymentBlock]] = []
-    for blocks, job in zip(files, jobs, strict=True):
-        batches += _record_file(session, prefix, job, blocks)
+    skipped: list[Skipped] = []
+    for index, (blocks, job) in enumerate(zip(files, jobs, strict=True)):
+        recorded, jobs[index], changed = _record_file(session, prefix, job, blocks)
+        batches += recorded
+        skipped += changed
         blocks.clear()  # the plan's arrays are not needed any more
-    _update_mandates(session, batches)
+    _update_mandates(session, batches, amendments)
+    return skipped
