@@ -49,6 +49,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
+from lxml import etree
 from schwifty import registry
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import and_, bindparam, case, delete, func, literal_column, select, update
@@ -1051,7 +1052,8 @@ def _recover(session: Session, config: Config, today: date, now: datetime) -> Re
             bank_file.published_at = now
             found.published.append(path)
         else:
-            found.rescheduled += _discard_file(session, config, bank_file, today)
+            carried = _carried_amendments(partial) if partial.exists() else {}
+            found.rescheduled += _discard_file(session, config, bank_file, today, carried)
             partial.unlink(missing_ok=True)
             found.discarded.append(bank_file.message_id)
     session.flush()
@@ -1063,9 +1065,33 @@ def _recover(session: Session, config: Config, today: date, now: datetime) -> Re
     return found
 
 
-def _discard_file(session: Session, config: Config, bank_file: BankFile, today: date) -> int:
+def _carried_amendments(partial: Path) -> dict[str, tuple[str | None, str | None, bool]]:
+    """End-to-end id → (original reference, original IBAN, new bank) of the transactions of a
+    written file that carry a mandate amendment (read back from the file itself)."""
+    found = {}
+    for _, tx in etree.iterparse(str(partial), tag="{*}DrctDbtTxInf", resolve_entities=False):
+        details = tx.find(".//{*}AmdmntInfDtls")
+        if details is not None:
+            agent = details.findtext(".//{*}OrgnlDbtrAgt//{*}Id")
+            found[tx.findtext(".//{*}EndToEndId")] = (
+                details.findtext("{*}OrgnlMndtId"),
+                details.findtext("{*}OrgnlDbtrAcct/{*}Id/{*}IBAN"),
+                agent == "SMNDA",
+            )
+        tx.clear()
+    return found
+
+
+def _discard_file(
+    session: Session,
+    config: Config,
+    bank_file: BankFile,
+    today: date,
+    carried: dict[str, tuple[str | None, str | None, bool]],
+) -> int:
     """The lines of a file never published back to SCHEDULED (a first collection does not use
-    up the FRST), then its records deleted. Returns the lines rescheduled."""
+    up the FRST; the amendments it carried are pending again, unless the mandate was amended
+    since), then its records deleted. Returns the lines rescheduled."""
     from sepa_batch.services.unpaid import UnpaidBatch, load_cases
 
     batch_ids = select(PaymentBatch.id).where(PaymentBatch.bank_file_id == bank_file.id)
@@ -1074,7 +1100,14 @@ def _discard_file(session: Session, config: Config, bank_file: BankFile, today: 
     )
     work = UnpaidBatch(session, config, today)
     for found in cases:
+        amendment = carried.get(found.end_to_end_id or "")
+        if amendment is not None and found.mandate_id is not None:
+            mandate = session.get(Mandate, found.mandate_id)
+            mandate.amend_original_reference = mandate.amend_original_reference or amendment[0]
+            mandate.amend_original_iban = mandate.amend_original_iban or amendment[1]
+            mandate.amend_new_bank = mandate.amend_new_bank or amendment[2]
         work.reschedule(found, None)
+    session.flush()
     work.write()
     still_used = select(LedgerLine.batch_id).where(LedgerLine.batch_id.in_(batch_ids))
     if session.execute(still_used.limit(1)).first() is None:

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from collection.collect_cases import (
     collect,
+    mandate_of,
     outbox_files,
     partial_files,
     read_transactions,
@@ -29,7 +30,7 @@ from sepa_batch.cli import cli
 from sepa_batch.db.schema import BankFile
 from sepa_batch.errors import InvalidInput
 from sepa_batch.sepa import xsd
-from sepa_batch.services import collection, settlement
+from sepa_batch.services import collection, master_data, settlement
 
 CHILD = """
 import os, sys
@@ -200,3 +201,25 @@ def test_an_outbox_that_cannot_be_written_is_refused_before_the_commit(club):
     assert statuses(db, lines) == ["SCHEDULED"] * len(lines)
     with db.reader() as session:
         assert session.execute(select(BankFile.id)).first() is None
+
+
+def test_a_discarded_file_gives_back_the_amendment_it_carried(club, tmp_path):
+    config, db = club
+    lines = july_lines(db)
+    old_iban = mandate_of(db, "C002").iban
+    master_data.update_mandate(db, "C002", iban="FR7630004000030002009876578")
+    crash(tmp_path, config, "after-commit")
+    assert mandate_of(db, "C002").amend_original_iban is None  # cleared by the crashed run
+
+    found = collection.recover_outbox(db, config, date(2010, 7, 6), datetime(2010, 7, 6))
+    assert (found.discarded, found.rescheduled) == (["SB-20100701-000001"], len(lines))
+    assert mandate_of(db, "C002").amend_original_iban == old_iban  # pending again
+
+    again = collect(db, config, datetime(2010, 7, 6, 9, 0))
+    [tx] = [
+        tx
+        for f in again.files
+        for tx in read_transactions(Path(f.path))
+        if tx.end_to_end_id == f"SB-L{lines[1]}-2"
+    ]
+    assert tx.amendment is not None and tx.amendment[1] == old_iban
