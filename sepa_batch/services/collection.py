@@ -53,6 +53,7 @@ from lxml import etree
 from schwifty import registry
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import and_, bindparam, case, delete, func, literal_column, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased
 
 from sepa_batch.config import Config
@@ -1184,6 +1185,10 @@ def collect_due(
     jobs: list[_FileJob] = []
     planned: list[_FileJob] = []
     planner = None
+    if not dry_run and db.is_sqlite:
+        database = make_url(config.database_url).database
+        if database and database != ":memory:":
+            check_writable(Path(database).parent, "folders.data")
     try:
         with db.transaction() as session, _Writers(1 if dry_run else workers) as writers:
             lock_job(session, "collect")
