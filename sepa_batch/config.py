@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sepa_batch.domain.model import Mode
 from sepa_batch.domain.policy import (
@@ -66,6 +67,7 @@ DEFAULTS: dict[str, Any] = {
         "exports": "var/exports",
     },
     "database": {"url": ""},
+    "club": {"language": "fr", "timezone": "Europe/Paris"},
     "returns": {"max_file_bytes": 50_000_000, "match_window_days": 90},
     "unpaid": {"fee_article": "FRAIS_REJET", "default_mode": "CHEQUE"},
     "dunning": {
@@ -92,7 +94,6 @@ DEFAULTS: dict[str, Any] = {
         "daily_cron": "30 5 * * *",
         "misfire_grace_hours": 12,
     },
-    "club": {"language": "fr"},
     "web": {"language": "fr"},
     "policy": {
         "default": {
@@ -222,6 +223,7 @@ class Config:
     language: str = "fr"
     smtp: SmtpSettings | None = None  # None: notices stay files
     web_language: str = "fr"
+    timezone: str = "Europe/Paris"  # the club's: "today" for every command and job
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -498,6 +500,7 @@ def build(raw: dict[str, Any], *, source: str, base: Path) -> Config:
         language=_language(r, "club.language"),
         smtp=_smtp(r),
         web_language=_language(r, "web.language"),
+        timezone=_timezone(r),
     )
 
 
@@ -551,6 +554,15 @@ def check_keys(override: Any, defaults: Any, source: str, prefix: str = "") -> N
         check_keys(value, defaults[key], source, name)
 
 
+def _timezone(r: _Reader) -> str:
+    name = r.text("club.timezone")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail("club.timezone", f"{name!r} is not a time zone such as Europe/Paris") from None
+    return name
+
+
 def load(path: str | Path | None = None) -> Config:
     """Load the configuration the CLI conventions point to (see the module docstring)."""
     if path is None:
@@ -567,7 +579,7 @@ def load(path: str | Path | None = None) -> Config:
         raise InvalidInput(f"config {path}", "file", "not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"config {path}", "syntax", str(exc)) from None
-    check_keys(override, {**DEFAULTS, "smtp": dict.fromkeys(SMTP_KEYS)}, str(path))
+    check_keys(override, DEFAULTS, str(path))
     base = path.resolve().parent
     if base.name == "config":
         base = base.parent

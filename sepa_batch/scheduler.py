@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -33,6 +34,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select, text, update
 
+from sepa_batch import clock
 from sepa_batch import config as config_module
 from sepa_batch.config import Config
 from sepa_batch.db.schema import JobLock
@@ -41,7 +43,7 @@ from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
-from sepa_batch.services.collection import collect_due
+from sepa_batch.services.collection import collect_due, recover_outbox
 from sepa_batch.services.delivery import scheduler_job as _notices
 
 log = logging.getLogger("sepa_batch.scheduler")
@@ -138,11 +140,12 @@ JOBS_BY_NAME = {job.name: job for job in JOBS}
 def triggers(config: Config) -> dict[str, object]:
     """The APScheduler trigger of every job, from ``[scheduler]`` in the configuration."""
     settings = config.scheduler
-    daily = CronTrigger.from_crontab(settings["daily_cron"])
+    zone = ZoneInfo(config.timezone)
+    daily = CronTrigger.from_crontab(settings["daily_cron"], timezone=zone)
     timetable = {
-        "inbox": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"])),
+        "inbox": IntervalTrigger(minutes=int(settings["inbox_poll_minutes"]), timezone=zone),
         "settlement": daily,
-        "collection": CronTrigger.from_crontab(settings["collection_cron"]),
+        "collection": CronTrigger.from_crontab(settings["collection_cron"], timezone=zone),
         "dunning": daily,
         "blocked": daily,
     }
@@ -158,8 +161,8 @@ def runs_on(config: Config, name: str, day: date) -> bool:
         return False
     if isinstance(trigger, IntervalTrigger):
         return True
-    start = datetime(day.year, day.month, day.day)
-    fire = trigger.get_next_fire_time(None, start.astimezone())
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(config.timezone))
+    fire = trigger.get_next_fire_time(None, start)
     return fire is not None and fire.date() == day
 
 
@@ -168,12 +171,20 @@ def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> s
     now = now or datetime.combine(day, datetime.min.time())
     try:
         remove_leftovers(rt.config.folders)  # what a crashed job left: spool rows, .tmp files
+        recover_first(rt, day, now)
         outcome = JOBS_BY_NAME[name].run(rt, day, now)
     except Exception as exc:
         log.error("job %s %s: FAILED: %s", name, day.isoformat(), exc)
         raise
     log.info("job %s %s: %s", name, day.isoformat(), outcome)
     return outcome
+
+
+def recover_first(rt: Runtime, day: date, now: datetime) -> None:
+    """Finish or undo what a crash left in the outbox before any job (logged when it did)."""
+    recovered = recover_outbox(rt.db, rt.config, day, now).describe()
+    if recovered:
+        log.warning("recovery %s: %s", day.isoformat(), recovered)
 
 
 def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, str]:
@@ -271,7 +282,7 @@ def scheduled_job(config_path: str, name: str) -> None:
     config = config_module.load(config_path or None)
     rt = Runtime(config, Database(config.database_url))
     try:
-        now = datetime.now()
+        now = clock.club_now(config.timezone)
         run_once(rt, name, now.date(), now)
     finally:
         rt.db.dispose()
@@ -295,7 +306,7 @@ def catch_up(rt: Runtime, now: datetime, stopping: Callable[[], bool] = bool) ->
     """At start: every daily job whose last run time within the grace time has passed without
     a run recorded in the database runs once for its day, in the day's order; the inbox is
     polled. Stops between two jobs once ``stopping()``. Returns the jobs run."""
-    aware = now.astimezone()
+    aware = now.replace(tzinfo=ZoneInfo(rt.config.timezone))  # the club's local time
     grace = _grace(rt.config)
     ran = []
     for name, trigger in triggers(rt.config).items():
@@ -350,6 +361,14 @@ def start(config: Config, config_path: str | None) -> None:
     signal, so a signal at any moment (during the catch-up, while starting) stops cleanly."""
     scheduler = build_scheduler(config, config_path, kind=BackgroundScheduler)
     stopping = threading.Event()
+    rt = Runtime(config, Database(config.database_url))
+    try:
+        now = clock.club_now(config.timezone)
+        recover_first(rt, now.date(), now)
+    except Exception as exc:  # each job recovers again before it runs
+        log.error("recovery at start: FAILED: %s", exc)
+    finally:
+        rt.db.dispose()
 
     def stop(signum, _frame) -> None:
         log.info("received %s: stopping after the running job", signal.Signals(signum).name)
@@ -359,7 +378,7 @@ def start(config: Config, config_path: str | None) -> None:
     signal.signal(signal.SIGINT, stop)
     rt = Runtime(config, Database(config.database_url))
     try:
-        ran = catch_up(rt, datetime.now(), stopping.is_set)
+        ran = catch_up(rt, clock.club_now(config.timezone), stopping.is_set)
     finally:
         rt.db.dispose()
     log.info("caught up: %s", ", ".join(ran) or "nothing missed")

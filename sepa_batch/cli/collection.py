@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
 import click
 from rich.progress import (
@@ -23,9 +22,9 @@ from sepa_batch.cli.context import (
     pass_app,
     print_json,
     refuses,
+    run_clock,
     stderr,
     stdout,
-    today,
 )
 from sepa_batch.config import PAIN008_VERSIONS
 from sepa_batch.money import format_amount
@@ -33,12 +32,6 @@ from sepa_batch.services.collection import CollectionResult, collect_due
 
 #: Skipped lines listed one by one in the human output (all of them are in ``--json``).
 LISTED_SKIPS = 50
-
-
-def created_at(as_of) -> datetime:
-    """The file's creation time: now, or the replayed day at the current time of day."""
-    now = datetime.now().replace(microsecond=0)
-    return now if as_of is None else datetime.combine(as_of, now.time())
 
 
 @click.command()
@@ -71,7 +64,7 @@ def collect(app: App, as_of, until, version, dry_run, as_json) -> None:
       sepa-batch collect --as-of 2010-08-01
       sepa-batch collect --until 2010-08-05 --format pain.008.001.02 --dry-run --json
     """
-    day = as_of or today()
+    day, now = run_clock(as_of)
     if not dry_run:
         app.prepare()
     with Progress(
@@ -93,7 +86,7 @@ def collect(app: App, as_of, until, version, dry_run, as_json) -> None:
             app.db,
             app.config,
             today=day,
-            created_at=created_at(as_of),
+            created_at=now,
             until=until,
             version=version,
             dry_run=dry_run,
@@ -110,6 +103,9 @@ def summarise(result: CollectionResult) -> None:
     if result.blocks:
         stdout.print(_blocks_table(result))
         stdout.print(_files_table(result))
+    recovered = result.recovery.describe() if result.recovery else None
+    if recovered:
+        stdout.print(f"recovered: {recovered}")
     total = sum(f.control_sum_cents for f in result.files)
     stdout.print(
         f"{'would collect' if result.dry_run else 'collected'} {result.collected} instalment(s) "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 
 import click
 from rich.console import Console
 
+from sepa_batch import clock
 from sepa_batch import config as config_module
 from sepa_batch.cli.failures import Guarded, masked_url
 from sepa_batch.db.session import Database, head_revision_id, known_revisions
@@ -103,9 +104,22 @@ def _not_ready(url: str, stored: str | None, head: str) -> str:
 pass_app = click.make_pass_decorator(App)
 
 
+def club_zone() -> str:
+    """The club's time zone, from the running command's configuration."""
+    context = click.get_current_context(silent=True)
+    app = context.find_object(App) if context is not None else None
+    return app.config.timezone if app is not None else config_module.DEFAULTS["club"]["timezone"]
+
+
 def today() -> date:
-    """The real date: read here, at the edge, and passed into the services as ``--as-of``."""
-    return date.today()
+    """The club's date (its time zone, not the host's): read here, at the edge, and passed
+    into the services as ``--as-of`` would be."""
+    return clock.run_clock(club_zone(), None)[0]
+
+
+def run_clock(as_of: date | None) -> tuple[date, datetime]:
+    """(today, now) of this run: the club's, or fixed by ``--as-of`` (creation times too)."""
+    return clock.run_clock(club_zone(), as_of)
 
 
 class DateType(click.ParamType):

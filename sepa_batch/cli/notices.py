@@ -7,9 +7,11 @@ from datetime import datetime
 import click
 from rich.table import Table
 
+from sepa_batch import clock
 from sepa_batch.cli.context import (
     App,
     as_of_option,
+    club_zone,
     json_option,
     pass_app,
     print_json,
@@ -21,7 +23,7 @@ from sepa_batch.services import delivery
 
 def _now(as_of) -> datetime:
     """The real time, read here at the edge; ``--as-of`` keeps the time of day."""
-    now = datetime.now().replace(microsecond=0)
+    now = clock.club_now(club_zone())
     return datetime.combine(as_of, now.time()) if as_of else now
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 
 import click
 from rich.table import Table
 
+from sepa_batch import clock
 from sepa_batch import scheduler as jobs
 from sepa_batch.cli.context import (
     App,
@@ -74,7 +74,7 @@ def scheduler_jobs(app: App, as_json: bool) -> None:
     Example:
       sepa-batch scheduler jobs
     """
-    rows = jobs.next_runs(app.config, datetime.now())
+    rows = jobs.next_runs(app.config, clock.wall_clock())
     if as_json:
         print_json(
             {

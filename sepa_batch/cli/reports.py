@@ -19,6 +19,7 @@ from sepa_batch.cli.context import (
     pass_app,
     print_json,
     refuses,
+    run_clock,
     stdout,
     today,
 )
@@ -26,6 +27,7 @@ from sepa_batch.money import format_amount
 from sepa_batch.reports import fec, render
 from sepa_batch.reports.model import Period, Report
 from sepa_batch.services import reports as report_service
+from sepa_batch.services.collection import recover_outbox
 from sepa_batch.services.settlement import settle as settle_lines
 
 
@@ -44,10 +46,14 @@ def settle(app: App, as_of, as_json: bool) -> None:
     Example:
       sepa-batch settle --as-of 2010-07-06 --json
     """
-    result = settle_lines(app.db, as_of or today())
+    day, now = run_clock(as_of)
+    recovered = recover_outbox(app.db, app.config, day, now).describe()
+    result = settle_lines(app.db, day)
     if as_json:
-        print_json(result.document())
+        print_json(result.document() | ({"recovered": recovered} if recovered else {}))
         return
+    if recovered:
+        stdout.print(f"recovered: {recovered}")
     stdout.print(
         f"settled {result.settled} line(s), {format_amount(result.amount_cents)} EUR"
         + (f", blocks {', '.join(result.batches)}" if result.batches else "")

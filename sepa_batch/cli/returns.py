@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import sys
-from datetime import datetime, time
 from pathlib import Path
 
 import click
@@ -18,6 +17,7 @@ from sepa_batch.cli.context import (
     pass_app,
     print_json,
     refuses,
+    run_clock,
     stderr,
     stdout,
     today,
@@ -248,8 +248,7 @@ def returns_resolve(
     """
     if (apply_to is None) == (not dismiss):
         raise click.UsageError("give --apply LINE or --dismiss (one of them)")
-    day = as_of or today()
-    at = datetime.combine(as_of, time()) if as_of else datetime.now()
+    day, at = run_clock(as_of)
     document = returns_service.resolve(
         app.db,
         app.config,

@@ -91,6 +91,7 @@ class BankFile(Base):
     transactions: Mapped[int] = mapped_column(Integer)
     control_sum_cents: Mapped[int] = mapped_column(BigInteger)
     rejected_reason: Mapped[str | None] = mapped_column(String(8))  # whole file rejected
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)  # renamed into the outbox
 
 
 class PaymentBatch(Base):

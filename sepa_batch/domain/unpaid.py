@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sepa_batch.domain.calendar import next_collection_day
+from sepa_batch.domain.calendar import add_business_days, next_business_day, next_collection_day
 from sepa_batch.domain.model import Mode
 from sepa_batch.errors import InvalidInput
 from sepa_batch.money import format_amount
@@ -50,12 +50,17 @@ class SplitPart:
 
 @dataclass(frozen=True, slots=True)
 class DirectDebitRule:
-    """A direct debit of a new amount is pre-notified ``notice_days`` ahead (SEPA Core: 14
-    calendar days unless agreed otherwise): an earlier date moves to the club's next collection
-    day after the notice period."""
+    """A direct-debit re-presentation goes out on a club collection day whose file is not yet
+    written (``written_until``: the latest requested collection date of the files written),
+    that a file created on the day of the unpaid can still request (``cutoff_business_days``),
+    and that leaves the pre-notification ``notice_days`` (SEPA Core: 14 calendar days unless
+    agreed otherwise). The member is told the requested collection date: the collection day
+    moved to a business day, as the file will carry it."""
 
     notice_days: int
     collection_day: int
+    written_until: date | None = None
+    cutoff_business_days: int = 1
 
     def due(self, day: date, wanted: date | None) -> date:
         """The re-presentation's due date when the unpaid is recorded on ``day``.
@@ -67,11 +72,25 @@ class DirectDebitRule:
         datetime.date(2010, 8, 5)
         >>> rule.due(date(2010, 7, 25), None)
         datetime.date(2010, 9, 5)
+        >>> late = DirectDebitRule(2, 5, written_until=date(2026, 4, 7))  # Easter Monday 2026
+        >>> late.due(date(2026, 4, 2), None), late.requested(date(2026, 4, 5))
+        (datetime.date(2026, 5, 5), datetime.date(2026, 4, 7))
         """
         earliest = day + timedelta(days=self.notice_days)
-        if wanted is not None and wanted >= earliest:
-            return wanted
-        return next_collection_day(earliest, self.collection_day)
+        if wanted is not None and wanted > earliest:
+            earliest = wanted
+        candidate = next_collection_day(earliest, self.collection_day)
+        reachable = add_business_days(next_business_day(day), self.cutoff_business_days)
+        while (
+            self.written_until is not None and self.requested(candidate) <= self.written_until
+        ) or self.requested(candidate) < reachable:
+            candidate = next_collection_day(candidate + timedelta(days=1), self.collection_day)
+        return candidate
+
+    @staticmethod
+    def requested(due: date) -> date:
+        """The requested collection date of the file that carries a debit due on ``due``."""
+        return next_business_day(due)
 
 
 def fit_label(label: str, suffix: str = "") -> str:

@@ -42,24 +42,27 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor
 from concurrent.futures import wait as futures_wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cache, lru_cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
 
+from lxml import etree
 from schwifty import registry
 from schwifty.exceptions import SchwiftyException
-from sqlalchemy import bindparam, case, func, literal_column, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, literal_column, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased
 
 from sepa_batch.config import Config
 from sepa_batch.db.schema import BankFile, Customer, LedgerLine, Mandate, PaymentBatch
 from sepa_batch.db.session import Database, lock_job, next_counter
-from sepa_batch.domain.calendar import collection_date, next_collection_day
+from sepa_batch.domain.calendar import collection_date, is_business_day, next_collection_day
 from sepa_batch.domain.model import LineKind, MandateStatus, Mode, SequenceType, Status
 from sepa_batch.domain.sequence import sequence_type
+from sepa_batch.errors import InvalidInput
 from sepa_batch.identifiers import BIC_FORM, is_sepa_identifier
 from sepa_batch.money import format_amount
 from sepa_batch.sepa import pain008, xsd
@@ -142,13 +145,18 @@ class CollectionResult:
     skipped: list[Skipped] = field(default_factory=list)
     blocks: list[BlockSummary] = field(default_factory=list)
     dry_run: bool = False
+    recovery: Recovery | None = None
 
     def document(self) -> dict:
-        return {
+        document = {
             "files": [f.document() for f in self.files],
             "collected": self.collected,
             "skipped": [s.document() for s in self.skipped],
         }
+        recovered = self.recovery.describe() if self.recovery else None
+        if recovered:
+            document["recovered"] = recovered
+        return document
 
 
 def default_horizon(config: Config, today: date) -> date:
@@ -338,6 +346,9 @@ class _Planner:
         self.skipped: list[Skipped] = []
         self.collected = 0
         self.started: set[int] = set()  # mandates given their FRST / OOFF in this run
+        #: mandate → what the file carries of it when it carries an amendment: (reference,
+        #: IBAN, original reference, original IBAN, new bank), cleared only if still so
+        self.amendments: dict[int, tuple] = {}
         self._dates: dict[date, tuple[date, date]] = {}
         self._dumps: dict[tuple[date, str], tuple[BinaryIO, list]] = {}
         self.run = uuid.uuid4().hex[:12]
@@ -375,6 +386,8 @@ class _Planner:
         block.amounts.append(amount)
         block.presentations.append(presentations + 1)
         self.collected += 1
+        if row[21] or row[22] or row[23]:
+            self.amendments[mandate] = (row[20], row[18], row[21], row[22], bool(row[23]))
         if block.dump is not None:
             prefix = self.config.bank.message_prefix
             self._dump(block, _dump_row(end_to_end_id(prefix, line, presentations + 1), row))
@@ -517,6 +530,8 @@ class _FileJob:
     blocks: tuple[pain008.PaymentBlock, ...]
     segments: tuple[tuple[str, int, int, int], ...]  # per block: see _Block.segment
     parent_pid: int
+    #: end-to-end ids left out: lines changed while being collected (their dump rows stay)
+    excluded: frozenset[str] = frozenset()
 
 
 def creditor_party(config: Config) -> pain008.Party:
@@ -572,8 +587,10 @@ def _number_file(
 
 def _record_file(
     session: Session, prefix: str, job: _FileJob, blocks: list[_Block]
-) -> list[tuple[int, pain008.PaymentBlock]]:
-    """The bank file and its payment batches; their lines SUBMITTED. (batch id, block)s."""
+) -> tuple[list[tuple[int, pain008.PaymentBlock]], _FileJob | None, list[Skipped]]:
+    """The bank file and its payment batches; their lines SUBMITTED. Returns the (batch id,
+    block)s, the job (``None``: no line left to write) and the lines skipped because they
+    changed while being collected (paid at the desk, say): they are left out of the file."""
     bank_file = BankFile(
         message_id=job.message_id,
         path=job.path,
@@ -585,7 +602,10 @@ def _record_file(
     session.add(bank_file)
     session.flush()
     batches = []
-    for block, described in zip(blocks, job.blocks, strict=True):
+    kept: list[tuple[pain008.PaymentBlock, tuple]] = []
+    skipped: list[Skipped] = []
+    excluded: set[str] = set()
+    for block, described, segment in zip(blocks, job.blocks, job.segments, strict=True):
         batch = PaymentBatch(
             bank_file_id=bank_file.id,
             pmtinf_id=described.payment_information_id,
@@ -597,9 +617,90 @@ def _record_file(
         session.add(batch)
         session.flush()
         _mark_submitted(session, prefix, block, batch.id)
+        if not _marked_as_planned(session, described, batch.id):
+            described, changed = _leave_out_changed(session, prefix, block, described, batch)
+            skipped += changed
+            excluded.update(e2e for e2e, _ in changed_ids(prefix, block, changed))
+            if described.transactions == 0:
+                session.delete(batch)
+                session.flush()
+                continue
         _check_marked(session, described, batch.id)
         batches.append((batch.id, described))
-    return batches
+        kept.append((described, segment))
+    if not excluded:
+        return batches, job, skipped
+    if not kept:
+        session.delete(bank_file)
+        session.flush()
+        return batches, None, skipped
+    header = replace(
+        job.header,
+        transactions=sum(b.transactions for b, _ in kept),
+        control_sum_cents=sum(b.control_sum_cents for b, _ in kept),
+    )
+    bank_file.transactions = header.transactions
+    bank_file.control_sum_cents = header.control_sum_cents
+    session.flush()
+    job = replace(
+        job,
+        header=header,
+        blocks=tuple(b for b, _ in kept),
+        segments=tuple(segment for _, segment in kept),
+        excluded=frozenset(excluded),
+    )
+    return batches, job, skipped
+
+
+CHANGED_MEANWHILE = "changed while being collected (left for the next run)"
+
+
+def _marked_as_planned(session: Session, block: pain008.PaymentBlock, batch_id: int) -> bool:
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerLine.amount_cents), 0)).where(
+            LedgerLine.batch_id == batch_id
+        )
+    ).one()
+    return (count, int(total)) == (block.transactions, block.control_sum_cents)
+
+
+def changed_ids(prefix: str, block: _Block, changed: list[Skipped]) -> list[tuple[str, int]]:
+    """(end-to-end id, position in the block) of the lines skipped."""
+    lines = {skip.line for skip in changed}
+    return [
+        (end_to_end_id(prefix, line, n), index)
+        for index, (line, n) in enumerate(zip(block.lines, block.presentations, strict=True))
+        if line in lines
+    ]
+
+
+def _leave_out_changed(
+    session: Session, prefix: str, block: _Block, described: pain008.PaymentBlock, batch
+) -> tuple[pain008.PaymentBlock, list[Skipped]]:
+    """The lines of the block that were not marked (changed after the plan read them): skipped,
+    and the block's totals without them."""
+    marked = set(
+        session.execute(select(LedgerLine.id).where(LedgerLine.batch_id == batch.id)).scalars()
+    )
+    missing = [line for line in block.lines if line not in marked]
+    codes = dict(
+        session.execute(
+            select(LedgerLine.id, Customer.code)
+            .join(Customer, Customer.id == LedgerLine.customer_id)
+            .where(LedgerLine.id.in_(missing))
+        ).all()
+    )
+    changed = [Skipped(line, codes.get(line, "?"), CHANGED_MEANWHILE) for line in missing]
+    gone = {index for _, index in changed_ids(prefix, block, changed)}
+    cents = sum(amount for index, amount in enumerate(block.amounts) if index in gone)
+    described = replace(
+        described,
+        transactions=described.transactions - len(gone),
+        control_sum_cents=described.control_sum_cents - cents,
+    )
+    batch.transactions = described.transactions
+    batch.control_sum_cents = described.control_sum_cents
+    return described, changed
 
 
 def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int) -> None:
@@ -614,7 +715,11 @@ def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int)
 
     statement = (
         update(lines)
-        .where(lines.c.id == bindparam("line"), lines.c.status == constant(Status.SCHEDULED.value))
+        .where(
+            lines.c.id == bindparam("line"),
+            lines.c.status == constant(Status.SCHEDULED.value),
+            lines.c.amount_cents == bindparam("amount"),
+        )
         .values(
             status=constant(Status.SUBMITTED.value),
             batch_id=constant(batch_id),
@@ -630,14 +735,20 @@ def _mark_submitted(session: Session, prefix: str, block: _Block, batch_id: int)
             block.lines[start:stop],
             block.mandates[start:stop],
             block.presentations[start:stop],
+            block.amounts[start:stop],
             strict=True,
         )
         _executemany(
             session,
             statement,
             [
-                {"line": line, "mandate": mandate, "e2e": end_to_end_id(prefix, line, n)}
-                for line, mandate, n in rows
+                {
+                    "line": line,
+                    "mandate": mandate,
+                    "e2e": end_to_end_id(prefix, line, n),
+                    "amount": amount,
+                }
+                for line, mandate, n, amount in rows
             ],
         )
 
@@ -691,9 +802,12 @@ def _debit(row: tuple) -> pain008.DirectDebit:
 
 
 def _debits(
-    segment: tuple[str, int, int, int], parent_pid: int, progress: Callable[[int], None] | None
+    segment: tuple[str, int, int, int],
+    parent_pid: int,
+    progress: Callable[[int], None] | None,
+    excluded: frozenset[str] = frozenset(),
 ) -> Iterator[pain008.DirectDebit]:
-    """The transactions of one block (part) from its dump."""
+    """The transactions of one block (part) from its dump, but the ``excluded`` ones."""
     path, offset, skip, count = segment
     with open(path, "rb") as source:
         source.seek(offset)
@@ -702,6 +816,8 @@ def _debits(
                 raise SystemExit("the collection that started this writer is gone")
             chunk = marshal.load(source)[skip : skip + count]
             skip, count = 0, count - len(chunk)
+            if excluded:
+                chunk = [row for row in chunk if row[0] not in excluded]
             yield from map(_debit, chunk)
             if progress:
                 progress(len(chunk))
@@ -711,7 +827,7 @@ def write_file(job: _FileJob, progress: Callable[[int], None] | None = None) -> 
     """Write one pain.008 file into the partial folder and validate it against the XSD.
     Worker processes run this too: it reads the plan's dumps and touches no database."""
     blocks = (
-        (block, _debits(segment, job.parent_pid, progress))
+        (block, _debits(segment, job.parent_pid, progress, job.excluded))
         for block, segment in zip(job.blocks, job.segments, strict=True)
     )
     with open(job.partial, "wb") as out:
@@ -810,18 +926,17 @@ class _Writers:
 # --- after writing: the mandates ----------------------------------------------------------
 
 
-def _update_mandates(session: Session, batches: list[tuple[int, pain008.PaymentBlock]]) -> None:
-    """Last presentation (the 36-month rule; never moved back), FRST / OOFF used up,
-    amendments cleared: this collection carried them."""
+def _update_mandates(
+    session: Session, batches: list[tuple[int, pain008.PaymentBlock]], amendments: dict[int, tuple]
+) -> None:
+    """Last presentation (the 36-month rule; never moved back), FRST / OOFF used up; the
+    amendments this collection carried cleared (see ``_clear_amendments``)."""
     for batch_id, block in batches:
         when = block.collection_date
         values: dict = {
             "last_presented_on": case(
                 (Mandate.last_presented_on > when, Mandate.last_presented_on), else_=when
             ),
-            "amend_original_reference": None,
-            "amend_original_iban": None,
-            "amend_new_bank": False,
         }
         if block.sequence_type in (SequenceType.FRST, SequenceType.OOFF):
             values["first_used"] = True
@@ -832,37 +947,180 @@ def _update_mandates(session: Session, batches: list[tuple[int, pain008.PaymentB
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+    _clear_amendments(session, amendments)
+
+
+def _clear_amendments(session: Session, amendments: dict[int, tuple]) -> None:
+    """Compare and clear, part by part: the original reference is cleared only if the mandate
+    still has the reference and original reference the file carries, the account parts only if
+    it still has the IBAN and the account amendment the file carries. What was amended
+    meanwhile (at the desk, while this collection ran) stays for the next collection."""
+
+    def same(column, value):
+        return column.is_(None) if value is None else column == value
+
+    for mandate_id, carried in sorted(amendments.items()):
+        reference, iban, original_reference, original_iban, new_bank = carried
+        reference_kept = and_(
+            same(Mandate.reference, reference),
+            same(Mandate.amend_original_reference, original_reference),
+        )
+        account_kept = and_(
+            same(Mandate.iban, iban),
+            same(Mandate.amend_original_iban, original_iban),
+            Mandate.amend_new_bank == new_bank,
+        )
+        session.execute(
+            update(Mandate)
+            .where(Mandate.id == mandate_id)
+            .values(
+                amend_original_reference=case(
+                    (reference_kept, None), else_=Mandate.amend_original_reference
+                ),
+                amend_original_iban=case((account_kept, None), else_=Mandate.amend_original_iban),
+                amend_new_bank=case((account_kept, False), else_=Mandate.amend_new_bank),
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --- the outbox -----------------------------------------------------------------------------
 
 
-def recover_outbox(db: Database, config: Config) -> list[Path]:
-    """Finish what a crash interrupted: partial files of committed bank files are renamed into
-    the outbox, those of runs that never committed are deleted. Returns the files renamed."""
+@dataclass(slots=True)
+class Recovery:
+    """What a recovery found: files published late, files discarded (their lines back to
+    SCHEDULED: their requested collection date can no longer be met), orphans deleted."""
+
+    published: list[Path] = field(default_factory=list)
+    discarded: list[str] = field(default_factory=list)  # message ids
+    rescheduled: int = 0
+
+    def describe(self) -> str | None:
+        """One line for the output / the log, or None when there was nothing to do."""
+        parts = []
+        if self.published:
+            parts.append(f"published {len(self.published)} file(s) a crash left unpublished")
+        if self.discarded:
+            parts.append(
+                f"discarded {', '.join(self.discarded)} (collection date can no longer be met): "
+                f"{self.rescheduled} line(s) back to SCHEDULED"
+            )
+        return "; ".join(parts) or None
+
+
+def recover_outbox(db: Database, config: Config, today: date, now: datetime) -> Recovery:
+    """Finish or undo what a crash interrupted (before any job or write command): a written
+    file not yet published is renamed into the outbox while its requested collection dates can
+    still be met on ``today``, else discarded with its lines back to SCHEDULED; partial files
+    of runs that never committed are deleted."""
     with db.transaction() as session:
         lock_job(session, "collect")
-        return _recover(session, config)
+        return _recover(session, config, today, now)
 
 
-def _recover(session: Session, config: Config) -> list[Path]:
+def _recover(session: Session, config: Config, today: date, now: datetime) -> Recovery:
     """Under the job lock: no other run is writing, so an uncommitted partial is an orphan."""
+    found = Recovery()
     partial_dir = config.folders.outbox / PARTIAL
-    if not partial_dir.is_dir():
-        return []
-    for dump in partial_dir.glob("*.rows"):
-        dump.unlink()
-    renamed = []
-    for partial in sorted(partial_dir.glob("*.xml")):
-        known = session.execute(
-            select(BankFile.path).where(BankFile.message_id == partial.stem)
-        ).scalar_one_or_none()
-        if known is None:
-            partial.unlink()
+    if partial_dir.is_dir():
+        for dump in partial_dir.glob("*.rows"):
+            dump.unlink()
+    unpublished = session.execute(
+        select(BankFile).where(BankFile.published_at.is_(None)).order_by(BankFile.id)
+    ).scalars()
+    earliest = collection_date(today, today, config.bank.cutoff_business_days)
+    for bank_file in list(unpublished):
+        partial = partial_dir / f"{bank_file.message_id}.xml"
+        path = Path(bank_file.path)
+        dates = session.execute(
+            select(PaymentBatch.collection_date).where(PaymentBatch.bank_file_id == bank_file.id)
+        ).scalars()
+        meetable = all(is_business_day(day) and day >= earliest for day in dates)
+        if path.exists() or (partial.exists() and meetable):
+            _publish(partial, path)
+            bank_file.published_at = now
+            found.published.append(path)
         else:
-            _publish(partial, Path(known))
-            renamed.append(Path(known))
-    return renamed
+            carried = _carried_amendments(partial) if partial.exists() else {}
+            found.rescheduled += _discard_file(session, config, bank_file, today, carried)
+            partial.unlink(missing_ok=True)
+            found.discarded.append(bank_file.message_id)
+    session.flush()
+    if partial_dir.is_dir():
+        known = set(session.execute(select(BankFile.message_id)).scalars())
+        for partial in sorted(partial_dir.glob("*.xml")):
+            if partial.stem not in known:
+                partial.unlink()
+    return found
+
+
+def _carried_amendments(partial: Path) -> dict[str, tuple[str | None, str | None, bool]]:
+    """End-to-end id → (original reference, original IBAN, new bank) of the transactions of a
+    written file that carry a mandate amendment (read back from the file itself)."""
+    found = {}
+    for _, tx in etree.iterparse(str(partial), tag="{*}DrctDbtTxInf", resolve_entities=False):
+        details = tx.find(".//{*}AmdmntInfDtls")
+        if details is not None:
+            agent = details.findtext(".//{*}OrgnlDbtrAgt//{*}Id")
+            found[tx.findtext(".//{*}EndToEndId")] = (
+                details.findtext("{*}OrgnlMndtId"),
+                details.findtext("{*}OrgnlDbtrAcct/{*}Id/{*}IBAN"),
+                agent == "SMNDA",
+            )
+        tx.clear()
+    return found
+
+
+def _discard_file(
+    session: Session,
+    config: Config,
+    bank_file: BankFile,
+    today: date,
+    carried: dict[str, tuple[str | None, str | None, bool]],
+) -> int:
+    """The lines of a file never published back to SCHEDULED (a first collection does not use
+    up the FRST; the amendments it carried are pending again, unless the mandate was amended
+    since), then its records deleted. Returns the lines rescheduled."""
+    from sepa_batch.services.unpaid import UnpaidBatch, load_cases
+
+    batch_ids = select(PaymentBatch.id).where(PaymentBatch.bank_file_id == bank_file.id)
+    cases = load_cases(
+        session, LedgerLine.batch_id.in_(batch_ids), LedgerLine.status == Status.SUBMITTED
+    )
+    work = UnpaidBatch(session, config, today)
+    for found in cases:
+        amendment = carried.get(found.end_to_end_id or "")
+        if amendment is not None and found.mandate_id is not None:
+            mandate = session.get(Mandate, found.mandate_id)
+            mandate.amend_original_reference = mandate.amend_original_reference or amendment[0]
+            mandate.amend_original_iban = mandate.amend_original_iban or amendment[1]
+            mandate.amend_new_bank = mandate.amend_new_bank or amendment[2]
+        work.reschedule(found, None)
+    session.flush()
+    work.write()
+    still_used = select(LedgerLine.batch_id).where(LedgerLine.batch_id.in_(batch_ids))
+    if session.execute(still_used.limit(1)).first() is None:
+        session.execute(
+            delete(PaymentBatch)
+            .where(PaymentBatch.bank_file_id == bank_file.id)
+            .execution_options(synchronize_session=False)
+        )
+        session.delete(bank_file)
+    return len(cases)
+
+
+def mark_published(db: Database, message_ids: list[str], now: datetime) -> None:
+    """The files renamed into the outbox are published (a recovery may have done it first)."""
+    if not message_ids:
+        return
+    with db.transaction() as session:
+        session.execute(
+            update(BankFile)
+            .where(BankFile.message_id.in_(message_ids), BankFile.published_at.is_(None))
+            .values(published_at=now)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _publish(partial: Path, path: Path) -> None:
@@ -874,9 +1132,10 @@ def _publish(partial: Path, path: Path) -> None:
             raise
 
 
-def _discard(jobs: list[_FileJob]) -> None:
+def _discard(jobs: list[_FileJob | None]) -> None:
     for job in jobs:
-        Path(job.partial).unlink(missing_ok=True)
+        if job is not None:
+            Path(job.partial).unlink(missing_ok=True)
 
 
 # --- the service ------------------------------------------------------------------------------
@@ -913,13 +1172,20 @@ def collect_due(
     partial_dir = None if dry_run else config.folders.outbox / PARTIAL
     files: list[list[_Block]] = []
     jobs: list[_FileJob] = []
+    planned: list[_FileJob] = []
     planner = None
+    if not dry_run and db.is_sqlite:
+        database = make_url(config.database_url).database
+        if database and database != ":memory:":
+            check_writable(Path(database).parent, "folders.data")
     try:
         with db.transaction() as session, _Writers(1 if dry_run else workers) as writers:
             lock_job(session, "collect")
             if partial_dir is not None:
-                _recover(session, config)
+                check_writable(config.folders.outbox, "folders.outbox")
                 partial_dir.mkdir(parents=True, exist_ok=True)
+                check_writable(partial_dir, "folders.outbox")
+                result.recovery = _recover(session, config, today, created_at)
 
             def new_file(blocks: list[_Block], planned: int) -> None:
                 files.append(blocks)
@@ -937,17 +1203,43 @@ def collect_due(
             if dry_run:
                 session.rollback()
                 return result
-            _record_all(session, config.bank.message_prefix, files, jobs, db.is_sqlite)
+            planned = list(jobs)
+            changed = _record_all(
+                session, config.bank.message_prefix, files, jobs, db.is_sqlite, planner.amendments
+            )
             writers.wait(progress)
+            if changed:  # the files written without the lines changed meanwhile
+                _discard([old for old, new in zip(planned, jobs, strict=True) if new is None])
+                jobs[:] = [job for job in jobs if job is not None]
+                for job in jobs:
+                    if job.excluded:
+                        write_file(job)
+                result.skipped = planner.skipped + changed
+                result.files, result.blocks, result.collected = [], [], 0
+                _summarise(jobs, result)
     except BaseException:
-        _discard(jobs)
+        _discard(jobs + planned)
         raise
     finally:
         if planner is not None:
             planner.discard()
     for job in jobs:
         _publish(Path(job.partial), Path(job.path))
+    mark_published(db, [job.message_id for job in jobs], created_at)
     return result
+
+
+def check_writable(folder: Path, key: str) -> None:
+    """Refuse, before anything is committed, a folder where no file can be created."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InvalidInput(
+            f"config {key}", str(folder), f"cannot write there ({exc.strerror or exc})"
+        ) from None
 
 
 def _summarise(jobs: list[_FileJob], result: CollectionResult) -> None:
@@ -965,13 +1257,22 @@ def _summarise(jobs: list[_FileJob], result: CollectionResult) -> None:
 
 
 def _record_all(
-    session: Session, prefix: str, files: list[list[_Block]], jobs: list[_FileJob], sqlite: bool
-) -> None:
+    session: Session,
+    prefix: str,
+    files: list[list[_Block]],
+    jobs: list[_FileJob],
+    sqlite: bool,
+    amendments: dict[int, tuple],
+) -> list[Skipped]:
     """Record the files and mark their lines (while the workers write); then the mandates."""
     if sqlite:  # foreign keys checked once, at the commit: twice as fast to mark
         session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
     batches: list[tuple[int, pain008.PaymentBlock]] = []
-    for blocks, job in zip(files, jobs, strict=True):
-        batches += _record_file(session, prefix, job, blocks)
+    skipped: list[Skipped] = []
+    for index, (blocks, job) in enumerate(zip(files, jobs, strict=True)):
+        recorded, jobs[index], changed = _record_file(session, prefix, job, blocks)
+        batches += recorded
+        skipped += changed
         blocks.clear()  # the plan's arrays are not needed any more
-    _update_mandates(session, batches)
+    _update_mandates(session, batches, amendments)
+    return skipped

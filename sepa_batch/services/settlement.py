@@ -1,10 +1,10 @@
 """Settlement and bank credits (PRODUCT §6).
 
-``settle``: a SUBMITTED line becomes PAID, paid on its requested collection date, once that
-date has passed and unless a return item waiting for review holds it — the bank credits
-the batch on the collection date, so a line collected on Monday is settled by the run of
-Tuesday. One set-based UPDATE; running it twice changes nothing. A return or refund that
-arrives later still runs the unpaid workflow on the PAID line.
+``settle``: a SUBMITTED line of a published file becomes PAID, paid on its requested
+collection date, once that date has passed and unless a return item waiting for review holds
+it — the bank credits the batch on the collection date, so a line collected on Monday is
+settled by the run of Tuesday. One set-based UPDATE; running it twice changes nothing. A
+return or refund that arrives later still runs the unpaid workflow on the PAID line.
 
 ``record_batch_credit``: a statement entry (camt.053 / camt.054 credit) that pays a collected
 batch marks it credited with the bank's booking date and amount. The amount expected is the
@@ -49,11 +49,19 @@ class Settlement:
 
 
 def _due_for_settlement(today: date):
+    """Submitted lines whose collection date has passed, in a file the bank was given (one
+    written but never published — a crash before the rename — is not settled)."""
+    published = (
+        select(PaymentBatch.id)
+        .join(BankFile, BankFile.id == PaymentBatch.bank_file_id)
+        .where(BankFile.published_at.is_not(None))
+    )
     return (
         LedgerLine.kind == LineKind.PAYMENT,
         LedgerLine.status == Status.SUBMITTED,
         LedgerLine.collection_date < today,
         LedgerLine.held_by_return_id.is_(None),  # a return a person must decide on
+        LedgerLine.batch_id.in_(published),
     )
 
 

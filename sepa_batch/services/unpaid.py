@@ -332,7 +332,13 @@ class UnpaidBatch:
         self.session = session
         self.config = config
         self.day = day
-        self._debit = DirectDebitRule(config.pre_notification_days, config.collection_day)
+        written_until = session.execute(select(func.max(PaymentBatch.collection_date))).scalar()
+        self._debit = DirectDebitRule(
+            config.pre_notification_days,
+            config.collection_day,
+            written_until=written_until,
+            cutoff_business_days=config.bank.cutoff_business_days,
+        )
         self._articles: dict[str, Article] = {}
         self._lines: list[dict] = []  # updates, by id
         self._customers: list[dict] = []
@@ -551,7 +557,7 @@ class UnpaidBatch:
             name=case.customer_name,
             email=case.customer_email,
             amount_cents=row["amount_cents"],
-            due=row["due_date"],
+            due=self._debit.requested(row["due_date"]),
             label=row["label"],
             mandate=mandate.reference if mandate else "-",
             day=self.day,

@@ -14,16 +14,23 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from collection.collect_cases import (
     collect,
+    mandate_of,
     outbox_files,
     partial_files,
     read_transactions,
     statuses,
     subscribe,
 )
+from sqlalchemy import select
 
+from sepa_batch.cli import cli
+from sepa_batch.db.schema import BankFile
+from sepa_batch.errors import InvalidInput
 from sepa_batch.sepa import xsd
+from sepa_batch.services import collection, master_data, settlement
 
 CHILD = """
 import os, sys
@@ -135,3 +142,84 @@ def test_killed_while_worker_processes_write(make_club, tmp_path):
     assert sorted(end_to_end) == sorted(f"SB-L{line}-1" for line in lines)
     assert collect(db, config, datetime(2010, 7, 2, 9, 0)).collected == 0
     assert date(2010, 7, 5) in {b.collection_date for b in result.blocks}
+
+
+def published_at(db) -> list:
+    with db.reader() as session:
+        return list(session.execute(select(BankFile.published_at)).scalars())
+
+
+def test_a_file_never_published_is_never_settled(club, tmp_path):
+    """Crash after the commit, before the rename: the lines are SUBMITTED but the bank never
+    got the file. Settlement alone leaves them; the recovery of the next day publishes the
+    file (its collection date, Monday 5 July, can still be met on Friday 2 July)."""
+    config, db = club
+    lines = july_lines(db)
+    crash(tmp_path, config, "after-commit")
+    assert published_at(db) == [None]
+    assert settlement.settle(db, date(2010, 7, 6)).settled == 0
+    assert statuses(db, lines) == ["SUBMITTED"] * len(lines)
+
+    found = collection.recover_outbox(db, config, date(2010, 7, 2), datetime(2010, 7, 2, 0, 0))
+    assert (len(found.published), found.discarded) == (1, [])
+    assert published_at(db) == [datetime(2010, 7, 2, 0, 0)]
+    assert [p.name for p in outbox_files(config)] == ["SB-20100701-000001.xml"]
+    assert settlement.settle(db, date(2010, 7, 6)).settled == len(lines)
+
+
+def test_a_file_whose_date_has_passed_is_discarded_at_settlement(club, tmp_path):
+    """Found only on 6 July (after its collection date): the file is discarded, its lines go
+    back to SCHEDULED for the next collection, and `settle` marks nothing PAID."""
+    config, db = club
+    lines = july_lines(db)
+    crash(tmp_path, config, "after-commit")
+    runner = CliRunner()
+    settled = runner.invoke(
+        cli, ["--config", config.source, "settle", "--as-of", "2010-07-06", "--json"]
+    )
+    assert settled.exit_code == 0, settled.output
+    assert "discarded SB-20100701-000001" in settled.output
+    assert statuses(db, lines) == ["SCHEDULED"] * len(lines)
+    assert (outbox_files(config), partial_files(config), published_at(db)) == ([], [], [])
+
+    again = collect(db, config, datetime(2010, 7, 6, 9, 0))  # the next collection takes them
+    assert again.collected == len(lines)
+    assert {b.sequence_type for b in again.blocks} == {"FRST"}  # the FRST was never used
+    assert statuses(db, lines) == ["SUBMITTED"] * len(lines)
+    assert published_at(db) == [datetime(2010, 7, 6, 9, 0)]
+
+
+def test_an_outbox_that_cannot_be_written_is_refused_before_the_commit(club):
+    """An outbox path taken by a plain file (the tests run as root, which ignores modes)."""
+    config, db = club
+    lines = july_lines(db)
+    outbox = config.folders.outbox
+    outbox.rmdir()
+    outbox.write_text("not a folder", encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"folders\.outbox.*cannot write there"):
+        collect(db, config, CREATED)
+    assert statuses(db, lines) == ["SCHEDULED"] * len(lines)
+    with db.reader() as session:
+        assert session.execute(select(BankFile.id)).first() is None
+
+
+def test_a_discarded_file_gives_back_the_amendment_it_carried(club, tmp_path):
+    config, db = club
+    lines = july_lines(db)
+    old_iban = mandate_of(db, "C002").iban
+    master_data.update_mandate(db, "C002", iban="FR7630004000030002009876578")
+    crash(tmp_path, config, "after-commit")
+    assert mandate_of(db, "C002").amend_original_iban is None  # cleared by the crashed run
+
+    found = collection.recover_outbox(db, config, date(2010, 7, 6), datetime(2010, 7, 6))
+    assert (found.discarded, found.rescheduled) == (["SB-20100701-000001"], len(lines))
+    assert mandate_of(db, "C002").amend_original_iban == old_iban  # pending again
+
+    again = collect(db, config, datetime(2010, 7, 6, 9, 0))
+    [tx] = [
+        tx
+        for f in again.files
+        for tx in read_transactions(Path(f.path))
+        if tx.end_to_end_id == f"SB-L{lines[1]}-2"
+    ]
+    assert tx.amendment is not None and tx.amendment[1] == old_iban

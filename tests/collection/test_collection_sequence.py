@@ -148,9 +148,10 @@ def test_a_failed_run_changes_nothing_and_the_next_carries_the_amendment(club, m
     assert mandate_of(db, "C009").amend_original_reference is None
 
 
-def test_a_line_changed_while_being_collected_fails_the_run(club, monkeypatch):
+def test_a_line_changed_while_being_collected_is_skipped_and_reported(club, monkeypatch):
     """Paid at the desk between the plan and the marking (possible on PostgreSQL, where other
-    transactions commit meanwhile): the run refuses rather than write a file that lies."""
+    transactions commit meanwhile): the run goes on without it and says so; a file left with
+    no line is not written (issue 10: it used to abort the whole run)."""
     config, db = club
     july = subscribe(db, "C001")[0]
     original = collection._record_file
@@ -161,7 +162,8 @@ def test_a_line_changed_while_being_collected_fails_the_run(club, monkeypatch):
         return original(session, prefix, job, blocks)
 
     monkeypatch.setattr(collection, "_record_file", pay_then_record)
-    with pytest.raises(RuntimeError, match=r"planned 1 lines for 50\.00, the database holds 0"):
-        collect(db, config, JULY)
-    assert statuses(db, [july]) == ["SCHEDULED"]
+    result = collect(db, config, JULY)
+    assert (result.collected, result.files) == (0, [])
+    assert [(s.line, s.reason) for s in result.skipped] == [(july, collection.CHANGED_MEANWHILE)]
+    assert statuses(db, [july]) == ["PAID"]
     assert outbox_files(config) == [] and partial_files(config) == []

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from presented import due_debits_were_presented, prenotified_debits_were_presented
 
 from sepa_batch.cli import cli
+from sepa_batch.demo import Club
 
 
 def test_demo_tells_the_story_and_reconciles(tmp_path):
@@ -72,3 +74,14 @@ def test_bank_simulate_answers_a_collection_file(run, tmp_path):
     inspected = json.loads(run("returns", "inspect", paths[0], "--json").stdout)
     [item] = [i for i in inspected["items"] if i["level"] == "transaction"]
     assert (item["kind"], item["amount"]) == ("reject", "50.00")
+
+
+def test_every_pre_notified_debit_is_in_a_file_on_its_date(tmp_path):
+    """The demo's setting (2 days' notice): an AM04 re-presentation is due on a collection
+    date whose file is not yet written, and that file carries it on the date stated."""
+    club = Club(tmp_path / "club", members=120, months=4, seed=2026)
+    club.open()
+    for _day, _outcomes in club.days():
+        pass
+    assert prenotified_debits_were_presented(club.db, club.config.folders.outbox, club.last_day)
+    due_debits_were_presented(club.db, club.last_day)

@@ -119,7 +119,9 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
         (14, "C001", 6000, "CHEQUE", REJECTED_ON, 3, None),
         (15, "C002", 1000, None, None, None, None),  # item 3
         (16, "C002", -5000, "DIRECT_DEBIT", REJECTED_ON, None, 5),
-        (17, "C002", 6000, "DIRECT_DEBIT", date(2010, 8, 5), 5, None),  # 04/07 + 14 days → 5/8
+        # 04/07 + 14 days → 5/8, but the file of 5/8 is written already (collected on 1/7
+        # until 6/8): the next file not yet written, 5/9
+        (17, "C002", 6000, "DIRECT_DEBIT", date(2010, 9, 5), 5, None),
     ]
     with db.reader() as session:
         lines = {line.id: line for line in session.execute(select(LedgerLine)).scalars()}

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from lxml import etree
+from presented import due_debits_were_presented, prenotified_debits_were_presented
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
@@ -149,4 +150,8 @@ def test_a_year_at_a_club(tmp_path):
         )
     # an instalment never presented to the bank is one whose mandate was revoked or flagged
     assert never_presented <= {"REVOKED", "FLAGGED"}
+    # and what members were pre-notified is what the files carry, re-presentations included
+    outbox = club.config.folders.outbox
+    assert prenotified_debits_were_presented(club.db, outbox, club.last_day) > 0
+    due_debits_were_presented(club.db, club.last_day)
     assert figures["returned"] > 0 and figures["rejected"] > 0

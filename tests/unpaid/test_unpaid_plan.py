@@ -49,13 +49,15 @@ def test_the_seed_plan():
     [
         (date(2010, 7, 20), date(2010, 8, 5), date(2010, 8, 5)),  # 16 days ahead: kept
         (date(2010, 7, 22), date(2010, 8, 5), date(2010, 8, 5)),  # exactly 14 days: kept
-        (date(2010, 7, 20), date(2010, 8, 3), date(2010, 8, 3)),  # any day 14 days ahead
+        # another day moves to the collection day whose file will carry it (issue 10)
+        (date(2010, 7, 20), date(2010, 8, 3), date(2010, 8, 5)),
         (date(2010, 7, 20), date(2010, 8, 2), date(2010, 8, 5)),  # 13 days: the 5th
         (date(2010, 7, 23), date(2010, 8, 5), date(2010, 9, 5)),  # 13 days: next month
         (date(2010, 7, 20), date(2010, 7, 20), date(2010, 8, 5)),  # today: next collection
         (date(2010, 7, 20), None, date(2010, 8, 5)),
         (date(2010, 12, 20), None, date(2011, 1, 5)),  # over the year end
-        (date(2010, 7, 20), date(2010, 8, 20), date(2010, 8, 20)),  # a later day is kept
+        (date(2010, 7, 20), date(2010, 8, 20), date(2010, 9, 5)),  # a later day: its file
+        (date(2010, 7, 20), date(2010, 9, 5), date(2010, 9, 5)),  # a later collection day
     ],
 )
 def test_direct_debit_date_rule(day, wanted, due):
