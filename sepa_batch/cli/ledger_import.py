@@ -37,6 +37,8 @@ def ledger_import_command(app: App, file: str, dry_run: bool, as_json: bool) -> 
     Columns: customer_id,kind,date,due_date,label,amount,mode,status
       kind sale: date, label, amount (due_date, mode, status empty)
       kind payment: due_date, mode, amount, status SCHEDULED (open) or PAID (paid on date)
+
+    \b
     Example:
       sepa-batch ledger import opening-balances.csv --dry-run
     """

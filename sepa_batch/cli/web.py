@@ -48,7 +48,13 @@ def serve(app: App, host: str, port: int, as_of) -> None:
 
 @click.group()
 def users() -> None:
-    """Users of the back office and API tokens of the door system."""
+    """Users of the back office and API tokens of the door system.
+
+    \b
+    Example:
+      sepa-batch users add claire --role backoffice
+      sepa-batch users token door
+    """
 
 
 @users.command("add")

@@ -190,7 +190,7 @@ def test_a_refusal_is_one_sentence_and_changes_nothing(club, tmp_path, snapshot)
 
 def test_a_usage_error_exits_2(club):
     config, _ = club
-    result = invoke(config, "ledger")
+    result = invoke(config, "access")
     assert result.exit_code == 2
     assert "Missing argument" in result.stderr
 
