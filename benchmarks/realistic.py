@@ -305,8 +305,16 @@ def _history(connection, submitted: bool, customers: int) -> None:
     connection.execute(insert(PaymentBatch.__table__), batches)
 
 
-def build(url: str, customers: int, *, submitted: bool = False, migrate: bool = True) -> Built:
-    """Migrate (unless told not to), then fill the database; what was built."""
+def build(
+    url: str,
+    customers: int,
+    *,
+    submitted: bool = False,
+    migrate: bool = True,
+    analyze: bool = False,
+) -> Built:
+    """Migrate (unless told not to), then fill the database; what was built. No ``ANALYZE``
+    unless asked: the planner sees what a database nobody analysed gives it."""
     db = Database(url)
     if migrate:
         db.migrate()
@@ -325,9 +333,10 @@ def build(url: str, customers: int, *, submitted: bool = False, migrate: bool = 
                 connection.execute(
                     text(f"SELECT setval({sequence}, (SELECT max(id) FROM {table}))")
                 )
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
-        connection.commit()
+    if analyze:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
     db.dispose()
     return built
 
