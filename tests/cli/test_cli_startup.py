@@ -11,6 +11,8 @@ import click
 
 from sepa_batch import __version__
 from sepa_batch.cli import COMMANDS, SUBCOMMANDS, cli
+from sepa_batch.db.schema import Customer
+from sepa_batch.db.session import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("alembic", "sqlalchemy", "lxml", "sepaxml", "schwifty", "apscheduler", "fastapi",
@@ -82,3 +84,23 @@ def test_the_commands_mapping_loads_on_demand_as_click_knows_it():
     )
     assert process.returncode == 0, process.stderr
     assert process.stdout.split() == ["False", "True", str(len(COMMANDS))]
+
+
+def test_ledger_loads_no_migration_xml_web_pdf_or_scheduler_library(tmp_path):
+    """``ledger`` needs the configuration and the database, nothing of the collection, the
+    unpaid workflow, Alembic (the schema check reads the migration files' ids), the web."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db = Database(url)
+    db.migrate()
+    with db.transaction() as session:
+        session.add(Customer(code="C1", name="Ana", town="Lyon", country="FR"))
+    db.dispose()
+    config = tmp_path / "sepa_batch.toml"
+    config.write_text(f'[database]\nurl = "{url}"\n[folders]\ndata = "{tmp_path / "data"}"\n')
+    args = ["--config", str(config), "ledger", "C1", "--as-of", "2026-12-01"]
+    output, loaded = _loaded_after(args)
+    assert "balance 0.00 EUR" in output
+    assert "sqlalchemy" in loaded  # the test sees what is imported
+    unwanted = ("alembic", "lxml", "sepaxml", "fastapi", "uvicorn", "fpdf", "holidays",
+                "apscheduler")  # fmt: skip
+    assert [m for m in loaded if m.startswith(unwanted)] == []
