@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from anyascii import anyascii
-from fpdf import FPDF
 
 from sepa_batch.config import Address
 
@@ -121,6 +120,8 @@ def address_lines(address: Address) -> list[str]:
 def write_pdf(form: MandateForm, path, language: str) -> None:
     """Write the form to ``path``."""
     words = TEXTS[language]
+    from fpdf import FPDF  # a second of imports: only when a form is written
+
     pdf = FPDF(format="A4")
     pdf.set_title(latin1(words["title"]))
     pdf.set_auto_page_break(auto=True, margin=15)

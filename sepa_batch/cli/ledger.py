@@ -20,15 +20,16 @@ from sepa_batch.cli.context import (
     stdout,
     today,
 )
-from sepa_batch.cli.master_data import MODES
 from sepa_batch.console import ledger_summary, ledger_table
 from sepa_batch.domain.model import Mode
-from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import InvalidInput
 from sepa_batch.files import spreadsheet_cell
 from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
 from sepa_batch.services import ledger as ledger_service
-from sepa_batch.services import unpaid as unpaid_service
+
+# the unpaid workflow (and the holiday calendars behind it) is imported by ``unpay`` and
+# ``pay`` only: ``ledger`` and ``access`` start fast (issue 17)
+MODES = click.Choice([mode.value for mode in Mode], case_sensitive=False)
 
 
 @click.command()
@@ -112,7 +113,9 @@ def blocked(app: App, as_of, fmt: str) -> None:
         stdout.print(table)
 
 
-def _split(values: tuple[str, ...]) -> tuple[SplitPart, ...]:
+def _split(values: tuple[str, ...]) -> tuple:
+    from sepa_batch.domain.unpaid import SplitPart
+
     parts = []
     for value in values:
         pieces = value.split(":")
@@ -174,6 +177,8 @@ def unpay(
     """
     if no_fee and (fee_article or fee_amount is not None):
         raise click.UsageError("--no-fee excludes --fee-article and --fee-amount")
+    from sepa_batch.services import unpaid as unpaid_service
+
     options = unpaid_service.UnpayOptions(
         due_date=due,
         label=label,
@@ -213,6 +218,8 @@ def pay(app: App, line, as_of, day, mode, as_json) -> None:
     Example:
       sepa-batch pay 20 --as-of 2010-07-27 --mode CHEQUE
     """
+    from sepa_batch.services import unpaid as unpaid_service
+
     now = as_of or today()
     payment = unpaid_service.pay(
         app.db, line, day or now, mode=Mode(mode) if mode else None, today=now
