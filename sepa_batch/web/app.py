@@ -40,6 +40,7 @@ from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import master_data
 from sepa_batch.services import unpaid as unpaid_service
 from sepa_batch.services import users as user_service
+from sepa_batch.web import month
 from sepa_batch.web.text import FormError, Text, parse_day, parse_money
 
 PACKAGE = resources.files("sepa_batch") / "web"
@@ -542,6 +543,11 @@ def create_app(
     def audit(request: Request, user: Principal = Depends(admin)) -> Response:
         return render(request, "audit.html", user, entries=user_service.audit_trail(db))
 
+    # --- 8–12: the month (Prélèvements, Retours banque, Accès, Comptabilité) --------------
+    month.register(
+        app, db=db, config=config, today=today, clock=clock, render_page=render,
+        reader=reader, writer=writer, csrf=csrf,
+    )  # fmt: skip
     return app
 
 
