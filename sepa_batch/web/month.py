@@ -10,6 +10,8 @@ return. Downloads are the CLI's bytes: the outbox file as written, the reports t
 from __future__ import annotations
 
 import csv
+import email
+import email.policy
 import io
 import json
 import re
@@ -31,6 +33,7 @@ from sepa_batch.files import spreadsheet_cell
 from sepa_batch.reports import fec, render
 from sepa_batch.reports.model import Period, Report
 from sepa_batch.services import collection as collection_service
+from sepa_batch.services import delivery as delivery_service
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import reports as report_service
 from sepa_batch.services import returns as returns_service
@@ -276,6 +279,52 @@ def register(
             f"line {document['applied_line']}: {note}" if apply_to else note,
         )  # fmt: skip
         return RedirectResponse("/returns", status_code=303)
+
+    # --- 10. Relances -------------------------------------------------------------------------
+    @app.get("/notices", response_class=HTMLResponse)
+    def notices(request: Request, user=Depends(reader)) -> Response:
+        deliveries = {(d.kind, d.notice_id): d for d in delivery_service.list_deliveries(db)}
+        rows = []
+        with db.reader() as session:
+            for kind, model in delivery_service.MODELS.items():
+                query = select(model, Customer.code, Customer.name)
+                if kind == "prenotification":
+                    query = query.join(LedgerLine, LedgerLine.id == model.line_id).join(
+                        Customer, Customer.id == LedgerLine.customer_id
+                    )
+                else:
+                    query = query.join(Customer, Customer.id == model.customer_id)
+                for notice, code, name in session.execute(query):
+                    rows.append(
+                        {
+                            "kind": kind,
+                            "id": notice.id,
+                            "customer": code,
+                            "name": name,
+                            "issued_on": notice.issued_on,
+                            "level": getattr(notice, "level", None),
+                            "amount": getattr(notice, "overdue_cents", None),
+                            "covered_by": getattr(notice, "covered_by", None),
+                            "written": notice.written,
+                            "viewable": notice.body is not None,
+                            "delivery": deliveries.get((kind, notice.id)),
+                        }
+                    )
+        rows.sort(key=lambda r: (r["issued_on"], r["kind"], r["id"]), reverse=True)
+        return render_page(request, "notices.html", user, rows=rows)
+
+    @app.get("/notices/{kind}/{notice_id}", response_class=HTMLResponse)
+    def notice(request: Request, kind: str, notice_id: int, user=Depends(reader)) -> Response:
+        model = delivery_service.MODELS.get(kind)
+        with db.reader() as session:
+            found = session.get(model, notice_id) if model else None
+        if found is None or found.body is None:
+            raise NotFound(f"{kind} notice {notice_id}: not found")
+        message = email.message_from_string(found.body, policy=email.policy.default)
+        return render_page(
+            request, "notice.html", user, kind=kind, notice=found,
+            subject=message["Subject"], to=message["To"], text=message.get_content(),
+        )  # fmt: skip
 
     # --- 11. Accès ----------------------------------------------------------------------------
     @app.get("/access", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ Comptabilité, with their refusals; downloads compared with the CLI's output."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -13,10 +13,20 @@ from conftest import write_config
 from lxml import etree
 from sqlalchemy import func, select
 
+from sepa_batch import notices
 from sepa_batch.bank import simulator
 from sepa_batch.cli import cli
-from sepa_batch.db.schema import AuditEntry, BankFile, LedgerLine, Mandate, ReturnItem
+from sepa_batch.db.schema import (
+    AuditEntry,
+    BankFile,
+    DunningNotice,
+    LedgerLine,
+    Mandate,
+    ReturnItem,
+)
 from sepa_batch.domain.model import Mode
+from sepa_batch.services import delivery as delivery_service
+from sepa_batch.services import dunning as dunning_service
 from sepa_batch.services import unpaid as unpaid_service
 from sepa_batch.services import users as user_service
 from sepa_batch.services.unpaid import UnpayOptions
@@ -351,13 +361,13 @@ def test_bad_report_dates_are_refused_in_one_sentence(web):
 
 def test_month_pages_need_a_login(web):
     browser = web()
-    for url in ("/collections", "/returns", "/access", "/reports", "/reports/batches.csv"):
+    for url in ("/collections", "/returns", "/notices", "/access", "/reports", "/reports/x.csv"):
         assert browser.get(url, follow_redirects=False).status_code == 303, url
 
 
 def test_nav_links_to_the_month_screens(web):
     page = web(user="desk").get("/customers").text
-    for href in ("/collections", "/returns", "/access", "/reports"):
+    for href in ("/collections", "/returns", "/notices", "/access", "/reports"):
         assert f'href="{href}"' in page
 
 
@@ -373,3 +383,36 @@ def test_downloaded_file_is_xsd_valid(web, db):
         pytest.skip(f"no XSD for {version} in the samples")
     schema = etree.XMLSchema(etree.parse(str(xsd)))
     assert schema.validate(etree.fromstring(content)), schema.error_log
+
+
+# --- 10. Relances -----------------------------------------------------------------------------
+
+
+def test_dunning_notices_listed_with_their_state_and_viewable(web, db, config, club):
+    unpaid(db, config, club[0])
+    run = dunning_service.run_dunning(db, config, date(2010, 7, 21))
+    notices.write_pending(db)
+    assert run.notices, "the first level is due one day after the re-presentation"
+    with db.reader() as session:
+        [issued] = session.execute(select(DunningNotice)).scalars().all()
+    browser = web(as_of=date(2010, 7, 21), user="compta")
+    page = browser.get("/notices")
+    assert page.status_code == 200
+    row = re.search(r"<tr><td>21/07/2010</td><td>Relance</td>.*?</tr>", page.text, re.S)
+    assert row, page.text
+    assert "C001" in row.group(0) and "57,00 €" in row.group(0) and "<td>oui</td>" in row.group(0)
+    assert f'href="/notices/dunning/{issued.id}"' in row.group(0)
+    letter = browser.get(f"/notices/dunning/{issued.id}")
+    assert letter.status_code == 200
+    assert "Rappel" in letter.text and "elodie.martin@example.fr" in letter.text
+    assert "57,00" in letter.text
+    assert browser.get("/notices/dunning/9999").status_code == 404
+    assert browser.get("/notices/nothing/1").status_code == 404
+
+
+def test_notice_delivery_state_is_shown(web, db, config, club):
+    unpaid(db, config, club[0])
+    dunning_service.run_dunning(db, config, date(2010, 7, 21))
+    delivery_service.enqueue(db, config, datetime(2010, 7, 21, 8, 0))
+    page = web(as_of=date(2010, 7, 21), user="desk").get("/notices").text
+    assert "à envoyer" in page
