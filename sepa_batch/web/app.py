@@ -74,6 +74,10 @@ class DoorRefused(Exception):
     pass
 
 
+class DoorBadDay(Exception):
+    pass
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     id: int
@@ -525,16 +529,30 @@ def create_app(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    @app.get("/api/access/{code}")
-    def api_access(code: str, _door=Depends(door)) -> Response:
+    def door_day(as_of: str) -> date:
+        """``?as_of=YYYY-MM-DD`` as on the CLI's ``--as-of``; today without it."""
         try:
-            return JSONResponse(ledger_service.access(db, code, today()).document())
+            return date.fromisoformat(as_of) if as_of else today()
+        except ValueError:
+            raise DoorBadDay(as_of) from None
+
+    @app.exception_handler(DoorBadDay)
+    def _door_bad_day(_request: Request, exc) -> Response:
+        return JSONResponse(
+            {"error": f"as_of: {exc.args[0]!r} is not a date (YYYY-MM-DD)"}, status_code=400
+        )
+
+    @app.get("/api/access/{code}")
+    def api_access(code: str, as_of: str = "", _door=Depends(door)) -> Response:
+        day = door_day(as_of)
+        try:
+            return JSONResponse(ledger_service.access(db, code, day).document())
         except NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
 
     @app.get("/api/blocked")
-    def api_blocked(_door=Depends(door)) -> Response:
-        day = today()
+    def api_blocked(as_of: str = "", _door=Depends(door)) -> Response:
+        day = door_day(as_of)
         rows = [row.document() for row in ledger_service.blocked_customers(db, day)]
         return JSONResponse({"as_of": day.isoformat(), "blocked": rows})
 

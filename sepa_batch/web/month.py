@@ -23,6 +23,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
 from sepa_batch.config import Config
 from sepa_batch.db.schema import BankFile, Customer, LedgerLine, ReturnFile
@@ -76,9 +77,11 @@ def register(
 
     # --- 8. Prélèvements ------------------------------------------------------------------
     def collections_page(request, user, outcome=None, error=None) -> HTMLResponse:
-        preview = collection_service.collect_due(
-            db, config, today=today(), created_at=created_at(), dry_run=True
-        )
+        preview = None
+        if not collect_lock.locked():  # else the dry run would wait for the running one
+            preview = collection_service.collect_due(
+                db, config, today=today(), created_at=created_at(), dry_run=True
+            )
         with db.reader() as session:
             files = list(session.execute(select(BankFile).order_by(BankFile.id.desc())).scalars())
         text = Text(user.language)
@@ -87,7 +90,7 @@ def register(
             "collections.html",
             user,
             preview=preview,
-            preview_total=sum(f.control_sum_cents for f in preview.files),
+            preview_total=sum(f.control_sum_cents for f in preview.files) if preview else 0,
             files=files,
             batches=table(text, "batches", Period(), today()),
             outcome=outcome,
@@ -167,11 +170,17 @@ def register(
             return returns_page(request, user, errors=[text("no_file")])
         if len(uploads) > MAX_UPLOAD_FILES:
             return returns_page(request, user, errors=[text("too_many_files", n=MAX_UPLOAD_FILES)])
-        outcomes = []
+        saved_files = []
         for upload in uploads:
             name = _safe_name(upload.filename)
-            saved = await _save(upload, config, name, upload_limit)
+            saved_files.append((name, await _save(upload, config, name, upload_limit)))
             await upload.close()
+        # the imports and the page touch the database: off the event loop
+        return await run_in_threadpool(import_uploads, request, user, saved_files)
+
+    def import_uploads(request, user, saved_files: list[tuple[str, Path | None]]) -> Response:
+        outcomes = []
+        for name, saved in saved_files:
             if saved is None:
                 outcomes.append(
                     returns_service.FileOutcome(

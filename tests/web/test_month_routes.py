@@ -3,6 +3,7 @@ Comptabilité, with their refusals; downloads compared with the CLI's output."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -412,3 +413,24 @@ def test_notice_delivery_state_is_shown(web, db, config, club):
     delivery_service.enqueue(db, config, datetime(2010, 7, 21, 8, 0))
     page = web(as_of=date(2010, 7, 21), user="desk").get("/notices").text
     assert "à envoyer" in page
+
+
+# --- 11. the door's API: ?as_of=, answers equal to the CLI's --------------------------------
+
+
+def test_door_api_as_of_equals_the_cli(web, db, config, club):
+    unpaid(db, config, club[0])
+    user_service.add_user(db, "door", "door", None, datetime(2010, 7, 20))
+    token = user_service.new_token(db, "door", datetime(2010, 7, 20))
+    door = web(as_of=date(2010, 7, 20)).client  # "today" is the 20th: the 21st is asked for
+    bearer = {"Authorization": f"Bearer {token}"}
+    for day, allowed in (("2010-07-20", True), ("2010-07-21", False)):
+        answer = door.get(f"/api/access/C001?as_of={day}", headers=bearer)
+        assert answer.status_code == 200
+        expected = cli_output(config, "access", "C001", "--as-of", day, "--json")
+        assert answer.json() == json.loads(expected) and answer.json()["allowed"] is allowed
+        listed = door.get(f"/api/blocked?as_of={day}", headers=bearer)
+        expected = cli_output(config, "blocked", "--as-of", day, "--format", "json")
+        assert listed.json() == json.loads(expected)
+    assert door.get("/api/blocked?as_of=nope", headers=bearer).status_code == 400
+    assert door.get("/api/blocked?as_of=2010-07-21").status_code == 401
