@@ -85,14 +85,16 @@ def register(
         with db.reader() as session:
             files = list(session.execute(select(BankFile).order_by(BankFile.id.desc())).scalars())
         text = Text(user.language)
+        batches = table(text, "batches", Period(), today())
         return render_page(
             request,
             "collections.html",
             user,
+            statuses={f.id: file_status(f, batches["raw"]) for f in files},
             preview=preview,
             preview_total=sum(f.control_sum_cents for f in preview.files) if preview else 0,
             files=files,
-            batches=table(text, "batches", Period(), today()),
+            batches=batches,
             outcome=outcome,
             outcome_total=sum(f.control_sum_cents for f in outcome.files) if outcome else 0,
             error=error,
@@ -144,10 +146,17 @@ def register(
                     select(ReturnFile).order_by(ReturnFile.id.desc()).limit(50)
                 ).scalars()
             )
+        failed_dir = config.folders.failed
+        reasons = sorted(failed_dir.glob("*.error.txt")) if failed_dir.is_dir() else []
+        failed = [
+            (path.name.removesuffix(".error.txt"), path.read_text(encoding="utf-8").strip())
+            for path in reasons[-50:]
+        ]
         return render_page(
             request,
             "returns.html",
             user,
+            failed=failed,
             outcomes=outcomes,
             errors=errors or [],
             queue=returns_service.review_items(db),
@@ -453,6 +462,17 @@ def _table(text: Text, report: Report) -> dict:
         "raw": rows,
         "totals": totals,
     }
+
+
+def file_status(found: BankFile, batch_rows: list[dict]) -> str:
+    """written (recorded, not in the outbox), published (in the outbox), settled (no line in
+    flight any more), credited (every block credited by the bank)."""
+    rows = [row for row in batch_rows if row["file"] == found.message_id]
+    if rows and all(row["credited"] is not None for row in rows):
+        return "credited"
+    if rows and not any(row["in_flight_count"] for row in rows):
+        return "settled"
+    return "published" if Path(found.path).is_file() else "written"
 
 
 def _reason_chart(returns_table: dict) -> dict:

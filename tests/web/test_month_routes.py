@@ -109,6 +109,8 @@ def test_generate_writes_the_file_the_cli_would_and_downloads_its_bytes(web, db,
     download = browser.get(f"/collections/files/{written.id}")
     assert download.status_code == 200
     assert download.content == Path(written.path).read_bytes()
+    statuses = re.findall(r'<td class="file-status">([^<]*)</td>', page.text)
+    assert statuses == ["remis (dans l&#39;outbox)", "réglé"]  # August in flight, July paid
     assert Path(written.path).parent == config.folders.outbox
     [entry] = audited(db, "collect")
     assert entry.user_name == "desk" and written.message_id in entry.detail
@@ -434,3 +436,16 @@ def test_door_api_as_of_equals_the_cli(web, db, config, club):
         assert listed.json() == json.loads(expected)
     assert door.get("/api/blocked?as_of=nope", headers=bearer).status_code == 400
     assert door.get("/api/blocked?as_of=2010-07-21").status_code == 401
+
+
+def test_the_scheduled_imports_refusals_are_listed_with_their_reason(web, config):
+    config.folders.failed.mkdir(parents=True, exist_ok=True)
+    (config.folders.failed / "bad.xml").write_bytes(b"<x/>")
+    (config.folders.failed / "bad.xml.error.txt").write_text(
+        "bad.xml: not a pain.002, camt.054 or camt.053 file\n", encoding="utf-8"
+    )
+    page = web(user="compta").get("/returns").text
+    listed = re.search(
+        r'aria-label="Fichiers refusés par l&#39;import automatique".*?</table>', page, re.S
+    )
+    assert listed and "<td>bad.xml</td><td>bad.xml: not a pain.002" in listed.group(0)
