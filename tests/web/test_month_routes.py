@@ -449,3 +449,18 @@ def test_the_scheduled_imports_refusals_are_listed_with_their_reason(web, config
         r'aria-label="Fichiers refusés par l&#39;import automatique".*?</table>', page, re.S
     )
     assert listed and "<td>bad.xml</td><td>bad.xml: not a pain.002" in listed.group(0)
+
+
+def test_the_banks_camt054_return_uploaded_turns_the_line_unpaid(web, db, club):
+    browser = web(as_of=AUGUST, user="desk")
+    generate(browser)
+    with db.reader() as session:
+        written = session.execute(select(BankFile).order_by(BankFile.id.desc())).scalars().first()
+    answer = simulator.simulate(Path(written.path).read_bytes(), reject_rate=0, return_rate=1.0)
+    page = upload(browser, ("retour.camt054.xml", answer.camt054))
+    cells = re.search(r"<td>retour.camt054.xml</td><td>(.*?)</td>((?:<td.*?</td>)+)", page.text)
+    assert cells and cells.group(1).startswith("camt.054"), page.text
+    applied, *_counts, error = re.findall(r">([^<]*)</td>", cells.group(2))
+    assert int(applied) >= 1 and error == ""
+    with db.reader() as session:
+        assert session.get(LedgerLine, club[1]).status == "UNPAID"
