@@ -23,10 +23,11 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
 from sepa_batch.config import Config
-from sepa_batch.db.schema import BankFile, Customer, LedgerLine, ReturnFile
+from sepa_batch.db.schema import BankFile, Customer, JobLock, LedgerLine, ReturnFile
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.errors import NotFound, SepaBatchError
@@ -72,13 +73,30 @@ def register(
     app.state.collect_lock = collect_lock = threading.Lock()
     upload_limit = min(config.max_return_file_bytes, MAX_UPLOAD_BYTES)
 
+    def elsewhere() -> bool:
+        """A collection runs in another process — the scheduler or the CLI — holding the
+        ``collect`` job lock (PostgreSQL: asked without waiting). On SQLite another process's
+        run is not seen here: "Générer" then waits for it and finds nothing more to collect."""
+        if db.is_sqlite:
+            return False
+        try:
+            with db.transaction() as session:
+                session.execute(
+                    select(JobLock.name)
+                    .where(JobLock.name == "collect")
+                    .with_for_update(nowait=True)
+                ).all()
+        except OperationalError:
+            return True
+        return False
+
     def created_at() -> datetime:
         return datetime.combine(today(), clock().time()).replace(microsecond=0)
 
     # --- 8. Prélèvements ------------------------------------------------------------------
     def collections_page(request, user, outcome=None, error=None) -> HTMLResponse:
         preview = None
-        if not collect_lock.locked():  # else the dry run would wait for the running one
+        if not collect_lock.locked() and not elsewhere():  # else the dry run would wait
             preview = collection_service.collect_due(
                 db, config, today=today(), created_at=created_at(), dry_run=True
             )
@@ -109,15 +127,21 @@ def register(
         text = Text(user.language)
         if not collect_lock.acquire(blocking=False):
             return collections_page(request, user, error=text("collection_running"))
+        result, error = None, None
         try:
-            config.folders.outbox.mkdir(parents=True, exist_ok=True)
-            result = collection_service.collect_due(
-                db, config, today=today(), created_at=created_at()
-            )
+            if elsewhere():
+                error = text("collection_running")
+            else:
+                config.folders.outbox.mkdir(parents=True, exist_ok=True)
+                result = collection_service.collect_due(
+                    db, config, today=today(), created_at=created_at()
+                )
         except SepaBatchError as exc:
-            return collections_page(request, user, error=text("refused", message=str(exc)))
+            error = text("refused", message=str(exc))
         finally:
             collect_lock.release()
+        if result is None:
+            return collections_page(request, user, error=error)
         user_service.record(
             db, clock(), user.name, "collect", f"collection of {today().isoformat()}",
             f"{result.collected} line(s), {len(result.files)} file(s): "

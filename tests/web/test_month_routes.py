@@ -24,6 +24,7 @@ from sepa_batch.db.schema import (
     Mandate,
     ReturnItem,
 )
+from sepa_batch.db.session import lock_job
 from sepa_batch.domain.model import Mode
 from sepa_batch.sepa import xsd
 from sepa_batch.services import delivery as delivery_service
@@ -131,6 +132,21 @@ def test_generate_while_a_collection_runs_is_told_and_writes_nothing(web, db):
     assert page.status_code == 200
     assert "Un prélèvement est déjà en cours" in page.text
     assert count(db, BankFile) == before and not audited(db, "collect")
+
+
+def test_generate_while_the_scheduler_holds_the_job_lock_is_told(web, db, database_url):
+    if database_url.startswith("sqlite"):
+        pytest.skip("on SQLite a run elsewhere is waited for, not seen (README)")
+    browser = web(as_of=AUGUST, user="desk")
+    browser.get("/collections")
+    before = count(db, BankFile)
+    with db.transaction() as session:  # the scheduler's collection, running
+        lock_job(session, "collect")
+        page = browser.post("/collections")
+        assert page.status_code == 200
+        assert "Un prélèvement est déjà en cours" in page.text
+    assert count(db, BankFile) == before and not audited(db, "collect")
+    assert "Prélèvement généré" in generate(browser).text  # once it is over
 
 
 def test_generate_is_refused_to_the_accountant_and_without_csrf(web, db):
