@@ -40,6 +40,7 @@ from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import master_data
 from sepa_batch.services import unpaid as unpaid_service
 from sepa_batch.services import users as user_service
+from sepa_batch.web import month
 from sepa_batch.web.text import FormError, Text, parse_day, parse_money
 
 PACKAGE = resources.files("sepa_batch") / "web"
@@ -70,6 +71,10 @@ class Forbidden(Exception):
 
 
 class DoorRefused(Exception):
+    pass
+
+
+class DoorBadDay(Exception):
     pass
 
 
@@ -524,16 +529,30 @@ def create_app(
             headers={"WWW-Authenticate": "Bearer"},
         )
 
-    @app.get("/api/access/{code}")
-    def api_access(code: str, _door=Depends(door)) -> Response:
+    def door_day(as_of: str) -> date:
+        """``?as_of=YYYY-MM-DD`` as on the CLI's ``--as-of``; today without it."""
         try:
-            return JSONResponse(ledger_service.access(db, code, today()).document())
+            return date.fromisoformat(as_of) if as_of else today()
+        except ValueError:
+            raise DoorBadDay(as_of) from None
+
+    @app.exception_handler(DoorBadDay)
+    def _door_bad_day(_request: Request, exc) -> Response:
+        return JSONResponse(
+            {"error": f"as_of: {exc.args[0]!r} is not a date (YYYY-MM-DD)"}, status_code=400
+        )
+
+    @app.get("/api/access/{code}")
+    def api_access(code: str, as_of: str = "", _door=Depends(door)) -> Response:
+        day = door_day(as_of)
+        try:
+            return JSONResponse(ledger_service.access(db, code, day).document())
         except NotFound as exc:
             return JSONResponse({"error": str(exc)}, status_code=404)
 
     @app.get("/api/blocked")
-    def api_blocked(_door=Depends(door)) -> Response:
-        day = today()
+    def api_blocked(as_of: str = "", _door=Depends(door)) -> Response:
+        day = door_day(as_of)
         rows = [row.document() for row in ledger_service.blocked_customers(db, day)]
         return JSONResponse({"as_of": day.isoformat(), "blocked": rows})
 
@@ -542,6 +561,11 @@ def create_app(
     def audit(request: Request, user: Principal = Depends(admin)) -> Response:
         return render(request, "audit.html", user, entries=user_service.audit_trail(db))
 
+    # --- 8–12: the month (Prélèvements, Retours banque, Accès, Comptabilité) --------------
+    month.register(
+        app, db=db, config=config, today=today, clock=clock, render_page=render,
+        reader=reader, writer=writer, csrf=csrf,
+    )  # fmt: skip
     return app
 
 
