@@ -11,7 +11,6 @@ import click
 from sepa_batch.cli.context import App, json_option, pass_app, print_json, refuses, stdout
 from sepa_batch.cli.ledger import ledger as show_ledger
 from sepa_batch.money import format_amount
-from sepa_batch.services import ledger_import, master_data
 
 
 class LedgerGroup(click.Group):
@@ -42,6 +41,8 @@ def ledger_import_command(app: App, file: str, dry_run: bool, as_json: bool) -> 
     Example:
       sepa-batch ledger import opening-balances.csv --dry-run
     """
+    from sepa_batch.services import ledger_import, master_data  # not for ``ledger CUSTOMER``
+
     result = ledger_import.import_ledger(
         app.db, master_data.read_text(file), dry_run=dry_run, source=file
     )
