@@ -291,9 +291,12 @@ def _history(connection, submitted: bool, customers: int) -> None:
     files, batches = [], []
     for k in range(months):
         due = month(k)
-        files.append({"id": k + 1, "message_id": f"SB-{due:%Y%m}-1", "path": "/dev/null",
-                      "format": "pain.008.001.08",
-                      "created_at": datetime.combine(due - timedelta(days=4), datetime.min.time()),
+        created = datetime.combine(due - timedelta(days=4), datetime.min.time())
+        # published long ago (the recovery of unpublished files leaves them alone); the path
+        # is a name only: no file of the history exists
+        files.append({"id": k + 1, "message_id": f"SB-{due:%Y%m}-1",
+                      "path": f"history/SB-{due:%Y%m}-1.xml", "format": "pain.008.001.08",
+                      "created_at": created, "published_at": created,
                       "transactions": customers, "control_sum_cents": 0,
                       "rejected_reason": None})  # fmt: skip
         batches.append({"id": k + 1, "bank_file_id": k + 1, "pmtinf_id": f"SB-{due:%Y%m}-1-001",

@@ -92,9 +92,10 @@ def build_database(db: Database, count: int, chunk: int = 20_000) -> dict[int, t
                 {
                     "id": 1,
                     "message_id": "BENCH-1",
-                    "path": "/dev/null",
+                    "path": "history/BENCH-1.xml",  # a name only: published long ago
                     "format": "pain.008.001.08",
                     "created_at": datetime(2026, 11, 2, 6),
+                    "published_at": datetime(2026, 11, 2, 6),
                     "transactions": count,
                     "control_sum_cents": 4990 * count,
                 }
