@@ -41,7 +41,12 @@ def serve(app: App, host: str, port: int, as_of) -> None:
     from sepa_batch.web.app import create_app
 
     app.config.folders.create()
-    app.db.migrate()
+    database = app.new_database()  # like init and scheduler start: a new release migrates
+    try:
+        database.migrate()
+    finally:
+        database.dispose()
+    app.prepare()
     stdout.print(f"back office on http://{host}:{port}/  (Ctrl-C to stop)")
     uvicorn.run(create_app(app.config, app.db, as_of=as_of), host=host, port=port)
 
