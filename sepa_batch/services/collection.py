@@ -54,9 +54,10 @@ from schwifty import registry
 from schwifty.exceptions import SchwiftyException
 from sqlalchemy import and_, bindparam, case, delete, func, literal_column, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from sepa_batch.config import Config
+from sepa_batch.db.queries import current_mandate_id
 from sepa_batch.db.schema import BankFile, Customer, LedgerLine, Mandate, PaymentBatch
 from sepa_batch.db.session import Database, lock_job, next_counter
 from sepa_batch.domain.calendar import collection_date, is_business_day, next_collection_day
@@ -290,25 +291,13 @@ _CANDIDATE_COLUMNS = (
 
 def _candidates(session: Session, until: date) -> Iterator:
     """SCHEDULED direct-debit lines due by ``until``, with the customer and the mandate it is
-    collected under — the newest one not revoked, else the newest, as
-    ``services.common.current_mandate`` — by due date then id, so the first line met of a
+    collected under (its current mandate, :func:`sepa_batch.db.queries.current_mandate_id`),
+    by due date then id, so the first line met of a
     mandate is its earliest."""
-    other = aliased(Mandate)
-    current = (
-        select(
-            func.coalesce(
-                func.max(case((other.status != MandateStatus.REVOKED, other.id))),
-                func.max(other.id),
-            )
-        )
-        .where(other.customer_id == LedgerLine.customer_id)
-        .correlate(LedgerLine)
-        .scalar_subquery()
-    )
     query = (
         select(*_CANDIDATE_COLUMNS)
         .join(Customer, Customer.id == LedgerLine.customer_id)
-        .outerjoin(Mandate, Mandate.id == current)
+        .outerjoin(Mandate, Mandate.id == current_mandate_id(LedgerLine.customer_id))
         .where(
             LedgerLine.status == Status.SCHEDULED,
             LedgerLine.mode == Mode.DIRECT_DEBIT,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sepa_batch.db.queries import current_mandate_id
 from sepa_batch.db.schema import Article, Customer, LedgerLine, Mandate
-from sepa_batch.domain.model import ArticleKind, LineKind, MandateStatus
+from sepa_batch.domain.model import ArticleKind, LineKind
 from sepa_batch.errors import InvalidInput, NotFound
 
 
@@ -39,15 +40,7 @@ def payment_line(session: Session, line_id: int, *, for_update: bool = True) -> 
 
 
 def current_mandate(session: Session, customer_id: int) -> Mandate | None:
-    """The customer's newest mandate that is not revoked, else the newest one."""
-    mandates = (
-        session.execute(
-            select(Mandate).where(Mandate.customer_id == customer_id).order_by(Mandate.id.desc())
-        )
-        .scalars()
-        .all()
-    )
-    for mandate in mandates:
-        if mandate.status != MandateStatus.REVOKED:
-            return mandate
-    return mandates[0] if mandates else None
+    """The customer's current mandate (:func:`sepa_batch.db.queries.current_mandate_id`)."""
+    return session.execute(
+        select(Mandate).where(Mandate.id == current_mandate_id(customer_id))
+    ).scalar_one_or_none()

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from schwifty import IBAN
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sepa_batch.config import Address, Config
+from sepa_batch.db.queries import current_mandate_id
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, MandateEvent
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import MandateStatus, Mode, Status
@@ -214,16 +215,14 @@ def expiring_mandates(
     ``today + within_days`` (already expired ones included), soonest first."""
     horizon = today + timedelta(days=within_days)
     found = []
-    current = (
-        select(func.max(Mandate.id))
-        .where(Mandate.status != MandateStatus.REVOKED)
-        .group_by(Mandate.customer_id)
-    )  # the newest mandate not revoked: services.common.current_mandate, for every customer
     with db.reader() as session:
         rows = session.execute(
             select(Customer.code, Mandate)
             .join(Customer, Customer.id == Mandate.customer_id)
-            .where(Mandate.id.in_(current))
+            .where(
+                Mandate.id == current_mandate_id(Mandate.customer_id),
+                Mandate.status != MandateStatus.REVOKED,  # in force
+            )
         ).all()
         for code, mandate in rows:
             if mandate.one_off and mandate.first_used:

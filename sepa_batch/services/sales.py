@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from sepa_batch import labels
+from sepa_batch.db.lines import new_line
 from sepa_batch.db.schema import Customer, LedgerLine
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import ArticleKind, LineKind, MandateStatus, Mode, Status
@@ -69,12 +70,7 @@ def sale_line(
     customer: Customer, *, article_id: int | None, day: date, label: str, amount_cents: int
 ) -> LedgerLine:
     return LedgerLine(
-        customer_id=customer.id,
-        kind=LineKind.SALE,
-        date=day,
-        label=label,
-        amount_cents=amount_cents,
-        article_id=article_id,
+        **new_line(customer.id, LineKind.SALE, day, label, amount_cents, article_id=article_id)
     )
 
 
@@ -91,19 +87,18 @@ def payment_line(
     represents_id: int | None = None,
 ) -> LedgerLine:
     return LedgerLine(
-        customer_id=customer.id,
-        kind=LineKind.PAYMENT,
-        date=day,
-        label=label,
-        amount_cents=amount_cents,
-        mode=mode,
-        due_date=due,
-        status=status,
-        paid_on=paid_on,
-        represents_id=represents_id,
-        direct_debit_tries=0,
-        presentations=0,
-        needs_review=False,
+        **new_line(
+            customer.id,
+            LineKind.PAYMENT,
+            day,
+            label,
+            amount_cents,
+            mode=mode,
+            due_date=due,
+            status=status,
+            paid_on=paid_on,
+            represents_id=represents_id,
+        )
     )
 
 

@@ -30,6 +30,8 @@ from sqlalchemy.orm import Session
 
 from sepa_batch import labels, notices
 from sepa_batch.config import Config
+from sepa_batch.db.lines import insert_lines, new_line
+from sepa_batch.db.queries import current_mandate_id
 from sepa_batch.db.schema import (
     Article,
     Customer,
@@ -227,23 +229,19 @@ def load_cases(session: Session, *criteria) -> list[UnpaidCase]:
 
 
 def current_mandates(session: Session, customer_ids: set[int]) -> dict[int, MandateFacts]:
-    """Each customer's current mandate, chosen as ``common.current_mandate`` does: the newest
-    one that is not revoked, else the newest one."""
-    newest: dict[int, MandateFacts] = {}
-    usable: dict[int, MandateFacts] = {}
+    """Each customer's current mandate (:func:`sepa_batch.db.queries.current_mandate_id`)."""
+    found: dict[int, MandateFacts] = {}
     ids = sorted(customer_ids)
     for start in range(0, len(ids), IN_CHUNK):
         rows = session.execute(
-            select(Mandate.id, Mandate.customer_id, Mandate.status, Mandate.reference)
-            .where(Mandate.customer_id.in_(ids[start : start + IN_CHUNK]))
-            .order_by(Mandate.id.desc())
+            select(Mandate.id, Mandate.customer_id, Mandate.status, Mandate.reference).where(
+                Mandate.customer_id.in_(ids[start : start + IN_CHUNK]),
+                Mandate.id == current_mandate_id(Mandate.customer_id),
+            )
         )
         for mandate_id, customer_id, status, reference in rows:
-            facts = MandateFacts(mandate_id, status, reference)
-            newest.setdefault(customer_id, facts)
-            if status != MandateStatus.REVOKED:
-                usable.setdefault(customer_id, facts)
-    return {customer_id: usable.get(customer_id, facts) for customer_id, facts in newest.items()}
+            found[customer_id] = MandateFacts(mandate_id, status, reference)
+    return found
 
 
 # --- what the workflow will do: decided first, nothing changed yet --------------------------
@@ -484,22 +482,17 @@ class UnpaidBatch:
     ) -> None:
         """The three kinds of new lines: fee sale, reversal, re-presentation(s)."""
         if plan.fee_cents:
-            row = _line_row(case, LineKind.SALE, self.day, fee.label, plan.fee_cents)
-            self._new.append(_NewLine({**row, "article_id": fee.article_id}, outcome, "fee", case))
-        reversal = _line_row(
-            case,
-            LineKind.PAYMENT,
-            self.day,
-            labels.reversal(case.line_id, case.label, self.config.language),
-            plan.reversal_cents,
-        )
-        reversal.update(
-            mode=Mode(case.mode).value,
-            due_date=self.day,
-            status=Status.PAID.value,
-            paid_on=self.day,
-            reverses_id=case.line_id,
-        )
+            row = new_line(
+                case.customer_id, LineKind.SALE, self.day, fee.label, plan.fee_cents,
+                article_id=fee.article_id,
+            )  # fmt: skip
+            self._new.append(_NewLine(row, outcome, "fee", case))
+        reversal = new_line(
+            case.customer_id, LineKind.PAYMENT, self.day,
+            labels.reversal(case.line_id, case.label, self.config.language), plan.reversal_cents,
+            mode=Mode(case.mode).value, due_date=self.day, status=Status.PAID.value,
+            paid_on=self.day, reverses_id=case.line_id,
+        )  # fmt: skip
         self._new.append(_NewLine(reversal, outcome, "reversal", case))
         for part in plan.representations:
             self._new.append(
@@ -507,16 +500,12 @@ class UnpaidBatch:
             )
 
     def _representation_row(self, case: UnpaidCase, part: Instalment) -> dict:
-        row = _line_row(case, LineKind.PAYMENT, self.day, part.label, part.amount_cents)
         debit = part.mode == Mode.DIRECT_DEBIT
-        row.update(
-            mode=part.mode.value,
-            due_date=part.due_date,
-            status=Status.SCHEDULED.value,
-            represents_id=case.line_id,
-            direct_debit_tries=_failed_tries(case) if debit else 0,
-        )
-        return row
+        return new_line(
+            case.customer_id, LineKind.PAYMENT, self.day, part.label, part.amount_cents,
+            mode=part.mode.value, due_date=part.due_date, status=Status.SCHEDULED.value,
+            represents_id=case.line_id, direct_debit_tries=_failed_tries(case) if debit else 0,
+        )  # fmt: skip
 
     # --- writing ----------------------------------------------------------------------------
     def write(self) -> None:
@@ -531,7 +520,7 @@ class UnpaidBatch:
         new, self._lines, self._customers, self._mandates, self._new = self._new, [], [], [], []
         if not new:
             return
-        ids = _insert_lines(self.session, [added.row for added in new])
+        ids = insert_lines(self.session, [added.row for added in new])
         prenotifications = []
         for added, line_id in zip(new, ids, strict=True):
             if added.role == "fee":
@@ -579,49 +568,6 @@ def _representation_label(case: UnpaidCase, language: str) -> str:
     """Names the original instalment, also when ``case`` is itself a re-presentation: labels
     never nest."""
     return default_label(case.label, case.due_date, language)
-
-
-def _line_row(case: UnpaidCase, kind: LineKind, day: date, label: str, cents: int) -> dict:
-    """Every column of a new ledger line of the customer: one shape for one INSERT."""
-    return {
-        "customer_id": case.customer_id,
-        "kind": kind.value,
-        "date": day,
-        "label": label,
-        "amount_cents": cents,
-        "article_id": None,
-        "mode": None,
-        "due_date": None,
-        "status": None,
-        "paid_on": None,
-        "represents_id": None,
-        "reverses_id": None,
-        "batch_id": None,
-        "mandate_id": None,
-        "end_to_end_id": None,
-        "collection_date": None,
-        "reason_code": None,
-        "direct_debit_tries": 0,
-        "presentations": 0,
-        "needs_review": False,
-    }
-
-
-def _insert_lines(session: Session, rows: list[dict]) -> list[int]:
-    """Insert ledger lines in order; their ids, in the same order.
-
-    PostgreSQL returns the ids of a batched INSERT in the order of the rows. SQLite cannot
-    (SQLAlchemy would insert row by row), but it gives a new row the largest id + 1 and the
-    transaction holds the only write lock (``BEGIN IMMEDIATE``): the ids are given here, the
-    very ones SQLite would give, and the rows inserted with one executemany."""
-    table = LedgerLine.__table__
-    if session.get_bind().dialect.name != "sqlite":
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(session.execute(statement, rows).scalars())
-    first = (session.execute(select(func.max(table.c.id))).scalar_one() or 0) + 1
-    ids = list(range(first, first + len(rows)))
-    session.execute(insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
-    return ids
 
 
 def _update_by_id(session: Session, model: type, rows: list[dict]) -> None:
