@@ -45,6 +45,7 @@ def pay(
     user: Principal = Depends(writer),
 ) -> Response:
     view, line = owned_line(site, code, line_id)
+    form = {"day": day, "mode": mode}
 
     def act(text: Text) -> str:
         paid_on = parse_day(text, day, text("payment_date")) if day.strip() else site.today()
@@ -54,5 +55,4 @@ def pay(
         payment = unpaid_service.pay(site.db, line.id, paid_on, mode=chosen)
         return f"paid on {payment.paid_on.isoformat()} by {payment.mode}"
 
-    form = {"day": day, "mode": mode}
     return submit(request, site, user, "pay", view, line, form, act)

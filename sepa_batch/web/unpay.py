@@ -55,6 +55,7 @@ def unpay(
     user: Principal = Depends(writer),
 ) -> Response:
     view, line = owned_line(site, code, line_id)
+    form = read_form(data)
 
     def act(text: Text) -> str:
         options = unpay_options(text, form)
@@ -66,7 +67,6 @@ def unpay(
             f"{outcome.reversal_line}, re-presentation line(s) {outcome.representation_lines}"
         )
 
-    form = read_form(data)
     return submit(request, site, user, "unpay", view, line, form, act)
 
 
