@@ -1,0 +1,132 @@
+"""8. Prélèvements: the next collection previewed (the dry run), "Générer", the bank files with
+their download, and the batches report.
+
+One collection at a time from this server (``Site.collect_lock``); a run in another process
+is seen on PostgreSQL through the ``collect`` job lock (``elsewhere``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from sepa_batch.db.schema import BankFile, JobLock
+from sepa_batch.errors import NotFound, SepaBatchError
+from sepa_batch.reports.model import Period
+from sepa_batch.services import collection as collection_service
+from sepa_batch.services import users as user_service
+from sepa_batch.web.guards import csrf, reader, writer
+from sepa_batch.web.pages import refusal, render
+from sepa_batch.web.reports import table
+from sepa_batch.web.site import Site, site_of
+from sepa_batch.web.text import Text
+
+router = APIRouter()
+
+
+@router.get("/collections", response_class=HTMLResponse)
+def collections(request: Request, site: Site = Depends(site_of), user=Depends(reader)) -> Response:
+    return collections_page(request, site, user)
+
+
+@router.post("/collections", response_class=HTMLResponse, dependencies=[Depends(csrf)])
+def generate(request: Request, site: Site = Depends(site_of), user=Depends(writer)) -> Response:
+    text = Text(user.language)
+    if not site.collect_lock.acquire(blocking=False):
+        return collections_page(request, site, user, error=text("collection_running"))
+    result, error = None, None
+    try:
+        if elsewhere(site):
+            error = text("collection_running")
+        else:
+            site.config.folders.outbox.mkdir(parents=True, exist_ok=True)
+            result = collection_service.collect_due(
+                site.db, site.config, today=site.today(), created_at=created_at(site)
+            )
+    except SepaBatchError as exc:
+        error = refusal(text, exc)
+    finally:
+        site.collect_lock.release()
+    if result is None:
+        return collections_page(request, site, user, error=error)
+    user_service.record(
+        site.db, site.clock(), user.name, "collect", f"collection of {site.today().isoformat()}",
+        f"{result.collected} line(s), {len(result.files)} file(s): "
+        + ", ".join(f.message_id for f in result.files),
+    )  # fmt: skip
+    return collections_page(request, site, user, outcome=result)
+
+
+@router.get("/collections/files/{file_id}")
+def download_file(file_id: int, site: Site = Depends(site_of), _user=Depends(reader)) -> Response:
+    with site.db.reader() as session:
+        found = session.get(BankFile, file_id)
+    path = Path(found.path) if found else None
+    if path is None or not path.is_file():
+        raise NotFound(f"bank file {file_id}: not found in the outbox")
+    return Response(
+        path.read_bytes(),
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{path.name}"'},
+    )
+
+
+def collections_page(request, site: Site, user, outcome=None, error=None) -> HTMLResponse:
+    preview = None
+    if not site.collect_lock.locked() and not elsewhere(site):  # else the dry run would wait
+        preview = collection_service.collect_due(
+            site.db, site.config, today=site.today(), created_at=created_at(site), dry_run=True
+        )
+    with site.db.reader() as session:
+        files = list(session.execute(select(BankFile).order_by(BankFile.id.desc())).scalars())
+    batches = table(site, Text(user.language), "batches", Period(), site.today())
+    return render(
+        request,
+        "collections.html",
+        user,
+        statuses={f.id: file_status(f, batches["raw"]) for f in files},
+        preview=preview,
+        preview_total=sum(f.control_sum_cents for f in preview.files) if preview else 0,
+        files=files,
+        batches=batches,
+        outcome=outcome,
+        outcome_total=sum(f.control_sum_cents for f in outcome.files) if outcome else 0,
+        error=error,
+    )
+
+
+def elsewhere(site: Site) -> bool:
+    """A collection runs in another process — the scheduler or the CLI — holding the
+    ``collect`` job lock (PostgreSQL: asked without waiting). On SQLite another process's
+    run is not seen here: "Générer" then waits for it and finds nothing more to collect."""
+    if site.db.is_sqlite:
+        return False
+    try:
+        with site.db.transaction() as session:
+            session.execute(
+                select(JobLock.name).where(JobLock.name == "collect").with_for_update(nowait=True)
+            ).all()
+    except OperationalError:
+        return True
+    return False
+
+
+def created_at(site: Site) -> datetime:
+    """The files' creation time: the working day at the clock's time."""
+    return datetime.combine(site.today(), site.clock().time()).replace(microsecond=0)
+
+
+def file_status(found: BankFile, batch_rows: list[dict]) -> str:
+    """written (recorded, not in the outbox), published (in the outbox), settled (no line in
+    flight any more), credited (every block credited by the bank)."""
+    rows = [row for row in batch_rows if row["file"] == found.message_id]
+    if rows and all(row["credited"] is not None for row in rows):
+        return "credited"
+    if rows and not any(row["in_flight_count"] for row in rows):
+        return "settled"
+    return "published" if Path(found.path).is_file() else "written"
