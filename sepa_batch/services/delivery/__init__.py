@@ -15,30 +15,26 @@ then takes the queued ones one at a time:
 
 A process that dies between 2 and 3 leaves the row ``claimed``: nobody knows whether the
 server took the message. The next run finds it (``claim.recover``: its sender is no longer
-running on this host, or its claim is older than ``CLAIM_LEASE``) and marks it
+running on this host, or its claim is older than ``claim.CLAIM_LEASE``) and marks it
 ``sent_unknown``: it is never sent again blind; a person checks and says
-``notices resolve ID --sent`` or ``--resend`` (``review.resolve``).
+``notices resolve ID --sent`` or ``--resend`` (``review.resolve``). The statuses are told in
+``db.schema.NoticeDelivery``.
 
 The names below are the package's verbs and the constants its callers read.
 """
 
 from __future__ import annotations
 
-from sepa_batch.services.delivery.claim import CLAIM_LEASE
-from sepa_batch.services.delivery.queue import MODELS, STATUSES, enqueue
+from sepa_batch.services.delivery.queue import MODELS, enqueue
 from sepa_batch.services.delivery.retry import MAX_ATTEMPTS
-from sepa_batch.services.delivery.review import DeliveryRow, list_deliveries, resolve
-from sepa_batch.services.delivery.send import SendResult, scheduler_job, send_notices
+from sepa_batch.services.delivery.review import list_deliveries, resolve
+from sepa_batch.services.delivery.send import scheduler_job, send_notices
 from sepa_batch.services.delivery.smtp import KILL_AFTER_DATA
 
 __all__ = [
-    "CLAIM_LEASE",
     "KILL_AFTER_DATA",
     "MAX_ATTEMPTS",
     "MODELS",
-    "STATUSES",
-    "DeliveryRow",
-    "SendResult",
     "enqueue",
     "list_deliveries",
     "resolve",

@@ -17,7 +17,6 @@ from sepa_batch.db.schema import (
 )
 from sepa_batch.db.session import Database, lock_job
 
-STATUSES = ("queued", "claimed", "sent", "failed", "sent_unknown", "print")
 #: Notices issued more than this many days before the run are not sent (they stay files): a
 #: newly configured ``[smtp]`` does not send a club's whole history.
 ENQUEUE_DAYS = 7

@@ -14,16 +14,14 @@ written. The names below are what the commands, the back office and the demo cal
 from __future__ import annotations
 
 from sepa_batch.identifiers import mask_iban
-from sepa_batch.services.master_data.amendment import amend_mandate, update_mandate
+from sepa_batch.services.master_data.amendment import update_mandate
 from sepa_batch.services.master_data.articles import ARTICLE_COLUMNS, import_articles
 from sepa_batch.services.master_data.customer_rows import CUSTOMER_COLUMNS
-from sepa_batch.services.master_data.customers_import import ImportResult, import_customers
+from sepa_batch.services.master_data.customers_import import import_customers
 
 __all__ = [
     "ARTICLE_COLUMNS",
     "CUSTOMER_COLUMNS",
-    "ImportResult",
-    "amend_mandate",
     "import_articles",
     "import_customers",
     "mask_iban",

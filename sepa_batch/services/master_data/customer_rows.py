@@ -39,8 +39,8 @@ CUSTOMER_COLUMNS = [
 ]
 #: Optional column: RCUR (a recurrent mandate, the default) or OOFF (a one-off mandate).
 MANDATE_TYPES = ("RCUR", "OOFF")
-#: Optional columns for a club moving in from another program (see ``_migration_fields``).
-MIGRATION_COLUMNS = ["mandate_last_collected_on", "mandate_sequence"]
+#: Optional columns ``mandate_last_collected_on`` and ``mandate_sequence``, for a club moving
+#: in from another program (see ``_migration_fields``): FRST or RCUR.
 MANDATE_SEQUENCES = ("FRST", "RCUR")
 
 #: customers.csv column → the Customer column it fills.
