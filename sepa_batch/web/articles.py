@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
-from sepa_batch.db.schema import Article
 from sepa_batch.domain.model import ArticleKind
-from sepa_batch.errors import InvalidInputs, SepaBatchError
-from sepa_batch.services import master_data
+from sepa_batch.errors import InvalidInput, SepaBatchError
+from sepa_batch.money import format_amount
+from sepa_batch.services import articles as article_service
 from sepa_batch.services import users as user_service
 from sepa_batch.web.forms import FormError, parse_money
 from sepa_batch.web.guards import Principal, admin, csrf, reader
 from sepa_batch.web.pages import refusal, render
 from sepa_batch.web.site import Site, site_of
 from sepa_batch.web.text import Text
+
+#: How an article's refusal names the form (as the articles import named it before).
+RECORD = "article form line 2"
 
 router = APIRouter()
 
@@ -45,17 +44,14 @@ def save_article(
     form = {"code": code, "label": label, "price": price, "kind": kind}
     try:
         cents = parse_money(text, price, text("price"))
-        row = [code.strip(), label.strip(), plain(cents), kind]
-        master_data.import_articles(site.db, article_csv(row), source="article form")
-    except FormError as exc:
+        saved = article_service.save_article(site.db, code, label, cents, kind, record=RECORD)
+    except (FormError, InvalidInput) as exc:
         return articles_page(request, site, user, form, [str(exc)])
-    except InvalidInputs as exc:
-        return articles_page(request, site, user, form, [str(p) for p in exc.problems])
     except SepaBatchError as exc:
         return articles_page(request, site, user, form, [refusal(text, exc)])
     user_service.record(
         site.db, site.clock(), user.name, "article", f"article {code.strip()}",
-        f"{label.strip()}, {plain(cents)}, {kind}",
+        f"{saved['label']}, {format_amount(saved['price_cents'])}, {kind}",
     )  # fmt: skip
     return articles_page(request, site, user, form, [], saved=True)
 
@@ -68,34 +64,13 @@ def articles_page(
     errors: list[str],
     saved: bool = False,
 ) -> Response:
-    with site.db.reader() as session:
-        catalogue = list(session.execute(select(Article).order_by(Article.code)).scalars())
     return render(
         request,
         "articles.html",
         user,
-        catalogue=catalogue,
+        catalogue=article_service.catalogue(site.db),
         kinds=[k.value for k in ArticleKind],
         form=form,
         errors=errors,
         saved=saved,
     )
-
-
-def article_csv(row: list[str]) -> str:
-    """One article as the articles CSV the import reads (its columns, then the row)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(master_data.ARTICLE_COLUMNS)
-    writer.writerow(row)
-    return buffer.getvalue()
-
-
-def plain(cents: int) -> str:
-    """Cents as the CSV's amount.
-
-    >>> plain(3900), plain(5)
-    ('39.00', '0.05')
-    """
-    whole, part = divmod(cents, 100)
-    return f"{whole}.{part:02d}"

@@ -2,24 +2,22 @@
 their download, and the batches report.
 
 One collection at a time from this server (``Site.collect_lock``); a run in another process
-is seen on PostgreSQL through the ``collect`` job lock (``elsewhere``).
+is seen on PostgreSQL through the ``collect`` job lock (``sepa_batch.services.job_locks``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
-from sepa_batch.db.schema import BankFile, JobLock
-from sepa_batch.errors import NotFound, SepaBatchError
+from sepa_batch.errors import SepaBatchError
 from sepa_batch.reports.model import Period
+from sepa_batch.services import bank_files
 from sepa_batch.services import collection as collection_service
 from sepa_batch.services import users as user_service
+from sepa_batch.services.job_locks import held_elsewhere
 from sepa_batch.web.guards import csrf, reader, writer
 from sepa_batch.web.pages import refusal, render
 from sepa_batch.web.reports import table
@@ -41,7 +39,7 @@ def generate(request: Request, site: Site = Depends(site_of), user=Depends(write
         return collections_page(request, site, user, error=text("collection_running"))
     result, error = None, None
     try:
-        if elsewhere(site):
+        if held_elsewhere(site.db, "collect"):
             error = text("collection_running")
         else:
             site.config.folders.outbox.mkdir(parents=True, exist_ok=True)
@@ -64,11 +62,7 @@ def generate(request: Request, site: Site = Depends(site_of), user=Depends(write
 
 @router.get("/collections/files/{file_id}")
 def download_file(file_id: int, site: Site = Depends(site_of), _user=Depends(reader)) -> Response:
-    with site.db.reader() as session:
-        found = session.get(BankFile, file_id)
-    path = Path(found.path) if found else None
-    if path is None or not path.is_file():
-        raise NotFound(f"bank file {file_id}: not found in the outbox")
+    path = bank_files.bank_file_path(site.db, file_id)
     return Response(
         path.read_bytes(),
         media_type="application/xml",
@@ -78,18 +72,18 @@ def download_file(file_id: int, site: Site = Depends(site_of), _user=Depends(rea
 
 def collections_page(request, site: Site, user, outcome=None, error=None) -> HTMLResponse:
     preview = None
-    if not site.collect_lock.locked() and not elsewhere(site):  # else the dry run would wait
+    # while a collection runs, the dry run would wait for it
+    if not site.collect_lock.locked() and not held_elsewhere(site.db, "collect"):
         preview = collection_service.collect_due(
             site.db, site.config, today=site.today(), created_at=created_at(site), dry_run=True
         )
-    with site.db.reader() as session:
-        files = list(session.execute(select(BankFile).order_by(BankFile.id.desc())).scalars())
+    files = bank_files.bank_files(site.db)
     batches = table(site, Text(user.language), "batches", Period(), site.today())
     return render(
         request,
         "collections.html",
         user,
-        statuses={f.id: file_status(f, batches["raw"]) for f in files},
+        statuses=bank_files.file_statuses(files, batches["raw"]),
         preview=preview,
         preview_total=sum(f.control_sum_cents for f in preview.files) if preview else 0,
         files=files,
@@ -100,33 +94,6 @@ def collections_page(request, site: Site, user, outcome=None, error=None) -> HTM
     )
 
 
-def elsewhere(site: Site) -> bool:
-    """A collection runs in another process — the scheduler or the CLI — holding the
-    ``collect`` job lock (PostgreSQL: asked without waiting). On SQLite another process's
-    run is not seen here: "Générer" then waits for it and finds nothing more to collect."""
-    if site.db.is_sqlite:
-        return False
-    try:
-        with site.db.transaction() as session:
-            session.execute(
-                select(JobLock.name).where(JobLock.name == "collect").with_for_update(nowait=True)
-            ).all()
-    except OperationalError:
-        return True
-    return False
-
-
 def created_at(site: Site) -> datetime:
     """The files' creation time: the working day at the clock's time."""
     return datetime.combine(site.today(), site.clock().time()).replace(microsecond=0)
-
-
-def file_status(found: BankFile, batch_rows: list[dict]) -> str:
-    """written (recorded, not in the outbox), published (in the outbox), settled (no line in
-    flight any more), credited (every block credited by the bank)."""
-    rows = [row for row in batch_rows if row["file"] == found.message_id]
-    if rows and all(row["credited"] is not None for row in rows):
-        return "credited"
-    if rows and not any(row["in_flight_count"] for row in rows):
-        return "settled"
-    return "published" if Path(found.path).is_file() else "written"

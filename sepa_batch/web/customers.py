@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sepa_batch.services import customers as customer_service
-from sepa_batch.web.financier import position
+from sepa_batch.services.account_view import card_view
 from sepa_batch.web.guards import Principal, reader
 from sepa_batch.web.pages import render
 from sepa_batch.web.site import Site, site_of
@@ -30,8 +30,8 @@ def customers(
 def card(
     request: Request, code: str, site: Site = Depends(site_of), user: Principal = Depends(reader)
 ) -> Response:
-    view = customer_service.customer_card(site.db, code)
-    return render(request, "card.html", user, card=view, position=position(site, view.id))
+    view, standing = card_view(site.db, code, site.today())
+    return render(request, "card.html", user, card=view, position=standing)
 
 
 @router.get("/customers/{code}/mandate", response_class=HTMLResponse)

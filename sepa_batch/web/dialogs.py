@@ -12,13 +12,12 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
-from sepa_batch.db.schema import Article, LedgerLine
-from sepa_batch.domain.model import ArticleKind, Mode
-from sepa_batch.errors import NotFound, SepaBatchError
-from sepa_batch.services import customers as customer_service
+from sepa_batch.domain.model import Mode
+from sepa_batch.errors import SepaBatchError
+from sepa_batch.services import articles as article_service
 from sepa_batch.services import users as user_service
+from sepa_batch.services.account_view import Account, account
 from sepa_batch.web.financier import financier_context
 from sepa_batch.web.forms import FormError
 from sepa_batch.web.guards import Principal
@@ -27,50 +26,28 @@ from sepa_batch.web.site import Site
 from sepa_batch.web.text import Text
 
 
-def owned_line(site: Site, code: str, line_id: int) -> tuple[customer_service.Card, LedgerLine]:
-    """Customer ``code``'s card and its line ``line_id``; ``NotFound`` if not theirs."""
-    view = customer_service.customer_card(site.db, code)
-    with site.db.reader() as session:
-        line = session.get(LedgerLine, line_id)
-    if line is None or line.customer_id != view.id:
-        raise NotFound(f"line {line_id}: not found for customer {code}")
-    return view, line
-
-
-def fee_articles(site: Site) -> list[Article]:
-    """The rejection-fee articles, by code."""
-    with site.db.reader() as session:
-        return list(
-            session.execute(
-                select(Article)
-                .where(Article.kind == ArticleKind.REJECTION_FEE)
-                .order_by(Article.code)
-            ).scalars()
-        )
-
-
 def dialog(
     request: Request,
     site: Site,
     user: Principal,
     name: str,
-    view: customer_service.Card,
-    line: LedgerLine,
+    found: Account,
     form: dict,
     errors: list[str],
 ) -> Response:
-    """The dialog ``name`` (a template) for ``line``, with the form's values and its errors."""
-    context = financier_context(site, view.code, line.id, Text(user.language))
+    """The dialog ``name`` (a template) for the line chosen in ``found``, with the form's
+    values and its errors."""
+    context = financier_context(found, Text(user.language))
     return render(
         request,
         name if htmx(request) else "financier.html",
         user,
         200,
         dialog=name,
-        line=line,
+        line=found.selected,
         form=form,
         errors=errors,
-        articles=fee_articles(site),
+        articles=article_service.fee_articles(site.db),
         modes=[m.value for m in Mode],
         **context,
     )
@@ -81,8 +58,7 @@ def submit(
     site: Site,
     user: Principal,
     action: str,
-    view: customer_service.Card,
-    line: LedgerLine,
+    found: Account,
     form: dict,
     act: Callable[[Text], str],
 ) -> Response:
@@ -94,12 +70,12 @@ def submit(
     try:
         detail = act(text)
     except FormError as exc:
-        return dialog(request, site, user, name, view, line, form, [str(exc)])
+        return dialog(request, site, user, name, found, form, [str(exc)])
     except SepaBatchError as exc:
-        return dialog(request, site, user, name, view, line, form, [refusal(text, exc)])
-    target = f"customer {view.code} line {line.id}"
+        return dialog(request, site, user, name, found, form, [refusal(text, exc)])
+    target = f"customer {found.card.code} line {found.selected.id}"
     user_service.record(site.db, site.clock(), user.name, action, target, detail)
-    return done(request, site, user, view.code)
+    return done(request, site, user, found.card.code)
 
 
 def done(request: Request, site: Site, user: Principal, code: str) -> Response:
@@ -112,5 +88,5 @@ def done(request: Request, site: Site, user: Principal, code: str) -> Response:
         user,
         headers={"HX-Retarget": "#financier", "HX-Reswap": "outerHTML"},
         close_dialog=True,
-        **financier_context(site, code, None, Text(user.language)),
+        **financier_context(account(site.db, code, None, site.today()), Text(user.language)),
     )

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from sepa_batch.services import unpaid as unpaid_service
-from sepa_batch.web.dialogs import dialog, owned_line, submit
-from sepa_batch.web.financier import may_pay
+from sepa_batch.services.account_view import account_line
+from sepa_batch.web.dialogs import dialog, submit
 from sepa_batch.web.forms import FormError, parse_day, parse_mode
 from sepa_batch.web.guards import Principal, csrf, writer
 from sepa_batch.web.site import Site, site_of
@@ -24,10 +24,11 @@ def pay_dialog(
     site: Site = Depends(site_of),
     user: Principal = Depends(writer),
 ) -> Response:
-    view, line = owned_line(site, code, line_id)
-    errors = [] if may_pay(line) else [Text(user.language)("cannot_pay")]
-    form = {"day": site.today().isoformat(), "mode": line.mode or site.config.default_mode.value}
-    return dialog(request, site, user, "pay.html", view, line, form, errors)
+    found = account_line(site.db, code, line_id, site.today())
+    errors = [] if found.can_pay else [Text(user.language)("cannot_pay")]
+    mode = found.selected.mode or site.config.default_mode.value
+    form = {"day": site.today().isoformat(), "mode": mode}
+    return dialog(request, site, user, "pay.html", found, form, errors)
 
 
 @router.post(
@@ -44,15 +45,15 @@ def pay(
     site: Site = Depends(site_of),
     user: Principal = Depends(writer),
 ) -> Response:
-    view, line = owned_line(site, code, line_id)
+    found = account_line(site.db, code, line_id, site.today())
     form = {"day": day, "mode": mode}
 
     def act(text: Text) -> str:
         paid_on = parse_day(text, day, text("payment_date")) if day.strip() else site.today()
         chosen = parse_mode(text, mode) if mode else None
-        if not may_pay(line):
+        if not found.can_pay:
             raise FormError(text("cannot_pay"))
-        payment = unpaid_service.pay(site.db, line.id, paid_on, mode=chosen)
+        payment = unpaid_service.pay(site.db, line_id, paid_on, mode=chosen)
         return f"paid on {payment.paid_on.isoformat()} by {payment.mode}"
 
-    return submit(request, site, user, "pay", view, line, form, act)
+    return submit(request, site, user, "pay", found, form, act)

@@ -5,20 +5,19 @@ traiter"): apply an item to a line, or dismiss it with a note."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from sepa_batch.config import Config
-from sepa_batch.db.schema import Customer, LedgerLine, ReturnFile
-from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.errors import NotFound, SepaBatchError
+from sepa_batch.services import bank_files
 from sepa_batch.services import returns as returns_service
 from sepa_batch.services import users as user_service
+from sepa_batch.services.review_candidates import candidate_lines
 from sepa_batch.web.forms import FormError, parse_day, parse_money
 from sepa_batch.web.guards import csrf, reader, writer
 from sepa_batch.web.pages import refusal, render
@@ -82,6 +81,7 @@ def import_uploads(request, site: Site, user, saved_files: list[tuple[str, Path 
         except Exception as exc:  # an error applying one file must not hide the others
             outcome = returns_service.FileOutcome(name, error=f"{name}: {exc}")
         outcome.path = name
+        outcome.error = outcome.error and as_uploaded(outcome.error, saved, name)
         outcomes.append(outcome)
         user_service.record(
             site.db, site.clock(), user.name, "returns import", name,
@@ -115,7 +115,7 @@ def review_item(
         errors, cents, when = [str(exc)], None, None
     if not (customer.strip() or amount.strip() or day.strip()) and item["amount"]:
         cents = parse_money(text, item["amount"], text("amount"))
-    found = candidate_lines(site, customer.strip(), cents, when)
+    found = candidate_lines(site.db, customer.strip(), cents, when)
     return returns_page(
         request, site, user, errors=errors,
         candidates={"item": item, "lines": found, "customer": customer,
@@ -159,62 +159,34 @@ def resolve_item(
 def returns_page(
     request, site: Site, user, outcomes=None, errors=None, candidates=None
 ) -> HTMLResponse:
-    with site.db.reader() as session:
-        imports = list(
-            session.execute(select(ReturnFile).order_by(ReturnFile.id.desc()).limit(50)).scalars()
-        )
     return render(
         request,
         "returns.html",
         user,
-        failed=failed_imports(site.config),
+        failed=bank_files.refused_return_files(site.config),
         outcomes=outcomes,
         errors=errors or [],
         queue=returns_service.review_items(site.db),
-        imports=imports,
+        imports=bank_files.return_files(site.db),
         candidates=candidates,
         limit=upload_limit(site),
     )
 
 
-def failed_imports(config: Config) -> list[tuple[str, str]]:
-    """The last 50 files the scheduled import refused, with the reason it wrote beside them."""
-    failed_dir = config.folders.failed
-    reasons = sorted(failed_dir.glob("*.error.txt")) if failed_dir.is_dir() else []
-    return [
-        (path.name.removesuffix(".error.txt"), path.read_text(encoding="utf-8").strip())
-        for path in reasons[-50:]
-    ]
-
-
-def candidate_lines(site: Site, customer: str, cents: int | None, when: date | None) -> list[dict]:
-    """Collected or paid instalments a review item may be applied to, the latest first."""
-    query = (
-        select(LedgerLine, Customer.code, Customer.name)
-        .join(Customer, Customer.id == LedgerLine.customer_id)
-        .where(
-            LedgerLine.kind == LineKind.PAYMENT,
-            LedgerLine.status.in_((Status.SUBMITTED, Status.PAID)),
-        )
-        .order_by(LedgerLine.due_date.desc(), LedgerLine.id)
-        .limit(50)
-    )
-    if customer:
-        query = query.where(Customer.code == customer)
-    if cents is not None:
-        query = query.where(LedgerLine.amount_cents == cents)
-    if when is not None:
-        query = query.where(LedgerLine.due_date == when)
-    with site.db.reader() as session:
-        return [
-            {"line": line, "customer": code, "name": name}
-            for line, code, name in session.execute(query)
-        ]
-
-
 def upload_limit(site: Site) -> int:
     """The largest file the browser may upload: the import's limit, at most 20 MB."""
     return min(site.config.max_return_file_bytes, MAX_UPLOAD_BYTES)
+
+
+def as_uploaded(message: str, saved: Path, name: str) -> str:
+    """A message about the upload kept at ``saved``, naming it as uploaded (``name``): the
+    browser is not told where the server keeps its files.
+
+    >>> kept = Path("/data/uploads/20100705T1-a.xml")
+    >>> as_uploaded(f"{kept}: not XML", kept, "a.xml")
+    'a.xml: not XML'
+    """
+    return message.replace(str(saved), name).replace(saved.name, name)
 
 
 def safe_name(name: str) -> str:

@@ -9,9 +9,10 @@ from starlette.datastructures import FormData
 
 from sepa_batch.db.schema import LedgerLine
 from sepa_batch.domain.unpaid import SplitPart, default_label
+from sepa_batch.services import articles as article_service
 from sepa_batch.services import unpaid as unpaid_service
-from sepa_batch.web.dialogs import dialog, fee_articles, owned_line, submit
-from sepa_batch.web.financier import may_unpay
+from sepa_batch.services.account_view import account_line
+from sepa_batch.web.dialogs import dialog, submit
 from sepa_batch.web.forms import FormError, parse_day, parse_mode, parse_money
 from sepa_batch.web.guards import Principal, csrf, writer
 from sepa_batch.web.site import Site, site_of
@@ -35,10 +36,10 @@ def unpay_dialog(
     site: Site = Depends(site_of),
     user: Principal = Depends(writer),
 ) -> Response:
-    view, line = owned_line(site, code, line_id)
-    errors = [] if may_unpay(line) else [Text(user.language)("cannot_unpay")]
-    form = unpay_form(site, line, Text(user.language))
-    return dialog(request, site, user, "unpay.html", view, line, form, errors)
+    found = account_line(site.db, code, line_id, site.today())
+    errors = [] if found.can_unpay else [Text(user.language)("cannot_unpay")]
+    form = unpay_form(site, found.selected, Text(user.language))
+    return dialog(request, site, user, "unpay.html", found, form, errors)
 
 
 @router.post(
@@ -54,26 +55,26 @@ def unpay(
     site: Site = Depends(site_of),
     user: Principal = Depends(writer),
 ) -> Response:
-    view, line = owned_line(site, code, line_id)
+    found = account_line(site.db, code, line_id, site.today())
     form = read_form(data)
 
     def act(text: Text) -> str:
         options = unpay_options(text, form)
-        if not may_unpay(line):
+        if not found.can_unpay:
             raise FormError(text("cannot_unpay"))
-        outcome = unpaid_service.unpay(site.db, site.config, line.id, site.today(), options)
+        outcome = unpaid_service.unpay(site.db, site.config, line_id, site.today(), options)
         return (
             f"on {site.today().isoformat()}: fee line {outcome.fee_line}, reversal line "
             f"{outcome.reversal_line}, re-presentation line(s) {outcome.representation_lines}"
         )
 
-    return submit(request, site, user, "unpay", view, line, form, act)
+    return submit(request, site, user, "unpay", found, form, act)
 
 
 def unpay_form(site: Site, line: LedgerLine, text: Text) -> dict:
     """The dialog's first values: re-presented today, by the default mode, with the default
     rejection fee at its price."""
-    articles = fee_articles(site)
+    articles = article_service.fee_articles(site.db)
     default = next((a for a in articles if a.code == site.config.fee_article), None)
     return {
         "due": site.today().isoformat(),
