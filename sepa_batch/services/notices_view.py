@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sepa_batch.db.schema import Customer, LedgerLine
 from sepa_batch.db.session import Database
 from sepa_batch.errors import NotFound
-from sepa_batch.services.delivery import MODELS, DeliveryRow, list_deliveries
+from sepa_batch.services.delivery.queue import MODELS
+from sepa_batch.services.delivery.review import DeliveryRow, list_deliveries
 
 
 @dataclass(frozen=True, slots=True)
