@@ -14,7 +14,7 @@ from sepa_batch.demo.club import Club
 from sepa_batch.demo.reconcile import reconciliation
 from sepa_batch.domain.model import Status
 from sepa_batch.money import format_amount
-from sepa_batch.services.ledger import ledger_document
+from sepa_batch.services.ledger_view import ledger_document
 
 #: The reconciliation's lines: key of ``reconciliation``, label.
 FIGURES = (

@@ -16,10 +16,7 @@ from sepa_batch.domain.ledger import Position, is_overdue, position
 from sepa_batch.domain.model import LineKind
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import customer_by_code
-from sepa_batch.services.ledger_view import (
-    domain_line,
-    ledger_document,  # noqa: F401 (the demo's import)
-)
+from sepa_batch.services.ledger_view import domain_line
 
 
 def customer_lines(session: Session, customer_id: int) -> list[LedgerLine]:
