@@ -225,6 +225,7 @@ class _Month(NamedTuple):
 
 
 def _dates(due: date, label: str = "") -> _Month:
+    """The texts of the dates around a debit due on ``due``."""
     return _Month(due.isoformat(), (due - timedelta(days=20)).isoformat(),
                   (due + timedelta(days=3)).isoformat(), (due + timedelta(days=5)).isoformat(),
                   (due + timedelta(days=15)).isoformat(), label)  # fmt: skip
