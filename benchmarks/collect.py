@@ -5,8 +5,9 @@
     .venv/bin/python benchmarks/collect.py --instalments 10000 --realistic --database postgresql
 
 1. builds a fresh SQLite database (in a temporary folder, or ``--dir``) holding N due
-   direct-debit instalments on N distinct customers and mandates — bulk Core inserts of dict
-   lists, in a child process so that building does not count in the peak memory;
+   direct-debit instalments on N distinct customers and mandates — ``realistic.py``'s row
+   builders and bulk loader, in a child process so that building does not count in the peak
+   memory;
 2. times the whole ``collect_due`` (select, decide, mark submitted, write, validate against
    the XSD, commit, publish) and reports wall time, peak RSS and transactions per second;
 3. for the same payments (the first ``--sepaxml-cap`` of them, 100 000 by default: sepaxml's

@@ -5,8 +5,9 @@
     python benchmarks/returns.py --returns 20000 --realistic --profile returns.prof
 
 Builds a fresh database (SQLite, or a PostgreSQL schema of its own with ``--database
-postgresql``) with N SUBMITTED direct-debit lines on N customers (bulk inserts; with
-``--realistic`` every customer also has a year of history, see ``realistic.py``), writes a
+postgresql``) with N SUBMITTED direct-debit lines on N customers (in a child process, by
+``realistic.py``'s bulk loader; with ``--realistic`` every customer also has a year of
+history, see ``realistic.py``), writes a
 camt.054.001.02 returning N of them with a mix of reason codes, then times the whole import:
 parse, match, unpaid workflow (fee, reversal, re-presentation, dunning, pre-notifications),
 commit, notices written. Then it checks that exactly N returns were applied and that the ledger
