@@ -74,6 +74,7 @@ def test_any_header_is_what_email_header_gives(name, value):
     assert notices._header(name, value) == header_by_email_header(name, value)
 
 
+@settings(deadline=None)
 @given(
     amount=st.integers(0, 10**9),
     day=st.dates(date(2000, 1, 1), date(2099, 12, 31)),
