@@ -8,6 +8,9 @@ Closing days are Saturdays, Sundays, 1 January, Good Friday, Easter Monday, 1 Ma
 datetime.date(2026, 4, 7)
 >>> add_business_days(date(2026, 12, 24), 1)
 datetime.date(2026, 12, 28)
+
+Pure functions of a few dates, asked again and again (the unpaid workflow asks for the same
+handful of days for every return of a file): each answer is computed once and remembered.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ def _closing_days(year: int) -> frozenset[date]:
     return frozenset(holidays.financial_holidays("XECB", years=year))
 
 
+@lru_cache(maxsize=4096)
 def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _closing_days(day.year)
 
 
+@lru_cache(maxsize=4096)
 def next_business_day(day: date) -> date:
     """``day`` itself when it is a business day, else the next one."""
     while not is_business_day(day):
@@ -34,6 +39,7 @@ def next_business_day(day: date) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
 def add_business_days(day: date, count: int) -> date:
     """The business day ``count`` business days after ``day`` (count ≥ 0)."""
     for _ in range(count):
@@ -41,6 +47,7 @@ def add_business_days(day: date, count: int) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
 def subtract_business_days(day: date, count: int) -> date:
     for _ in range(count):
         day -= timedelta(days=1)

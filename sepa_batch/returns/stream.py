@@ -17,11 +17,13 @@ from lxml import etree
 from sepa_batch.errors import RefusedFile
 from sepa_batch.returns.camt_common import EntryTally, entry_items
 from sepa_batch.returns.records import ParsedFile, ReturnItem
-from sepa_batch.returns.xmlsafe import DOCTYPE, check_start, local, text
+from sepa_batch.returns.xmlsafe import DOCTYPE, any_namespace, check_start, local, text
 
 CHUNK = 1 << 20
 #: camt message element → the element that holds one account's entries
 CONTAINERS = {"BkToCstmrDbtCdtNtfctn": "Ntfctn", "BkToCstmrStmt": "Stmt", "BkToCstmrAcctRpt": "Rpt"}
+#: the elements whose end :func:`stream_camt` acts on (the others are not even reported)
+_READ = tuple(any_namespace(name) for name in ("Ntry", "Acct", "GrpHdr", *CONTAINERS.values()))
 
 
 def _scan(path: Path, source: str) -> None:
@@ -39,11 +41,13 @@ def _scan(path: Path, source: str) -> None:
             tail = chunk[-16:]
 
 
-def _iterparse(path: Path, event: str) -> etree.iterparse:
-    """lxml's incremental parser with the hardened settings: no entities, DTD or network."""
+def _iterparse(path: Path, event: str, tags: tuple[str, ...] | None = None) -> etree.iterparse:
+    """lxml's incremental parser with the hardened settings: no entities, DTD or network;
+    events only for the elements named ``tags`` (lxml tag filters, e.g. ``{*}Ntry``)."""
     return etree.iterparse(
         str(path),
         events=(event,),
+        tag=tags,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -73,7 +77,7 @@ def stream_camt(path: Path, *, format: str, source: str) -> ParsedFile:
     items: list[ReturnItem] = []
     tally = EntryTally()
     message_id = iban = None
-    context = _iterparse(path, "end")
+    context = _iterparse(path, "end", _READ)
     try:
         for _, element in context:
             name = local(element)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from lxml import etree
 
@@ -92,25 +93,41 @@ def parse_xml(data: bytes, *, max_bytes: int, source: str) -> Element:
 # --- lookups by local name ---------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
 def local(el: Element) -> str:
-    """The element's name without its namespace (``{urn:x}Ntry`` → ``Ntry``)."""
-    return el.tag.rpartition("}")[2]
+    """The element's name without its namespace (``{urn:x}Ntry`` → ``Ntry``); a file has a
+    few dozen distinct tags, each split once."""
+    return _local_name(el.tag)
+
+
+@lru_cache(maxsize=256)
+def any_namespace(name: str) -> str:
+    """lxml's tag filter for ``name`` in any namespace or none (``{*}Ntry``): elements only,
+    matched in C rather than by splitting every child's name in Python.
+
+    >>> any_namespace("Ntry")
+    '{*}Ntry'
+    """
+    return "{*}" + name
 
 
 def children(el: Element | None, name: str) -> list[Element]:
     """Direct children of ``el`` whose local name is ``name`` (empty when ``el`` is None)."""
     if el is None:
         return []
-    return [c for c in el if isinstance(c.tag, str) and local(c) == name]
+    return list(el.iterchildren(any_namespace(name)))
 
 
 def child(el: Element | None, *path: str) -> Element | None:
     """The first element found by following ``path`` (local names) down from ``el``."""
     for name in path:
-        found = children(el, name)
-        if not found:
+        if el is None:
             return None
-        el = found[0]
+        el = next(el.iterchildren(any_namespace(name)), None)
     return el
 
 

@@ -69,3 +69,14 @@ def test_policy_switches_to_cheque_after_max_tries():
     assert representation_for(am04, 2).mode is Mode.CHEQUE
     assert representation_for(am04, 2).date_rule is DateRule.TODAY
     assert table.for_code("ZZ99") is table.default
+
+
+def test_business_days_are_computed_once_per_date():
+    """The unpaid workflow asks for the same few dates for every return: answers are cached."""
+    for function in (is_business_day, next_business_day, add_business_days):
+        function.cache_clear()
+    assert next_business_day(date(2026, 4, 3)) == date(2026, 4, 7)
+    assert next_business_day(date(2026, 4, 3)) == date(2026, 4, 7)
+    assert add_business_days(date(2026, 12, 24), 1) == add_business_days(date(2026, 12, 24), 1)
+    assert next_business_day.cache_info().hits == 1
+    assert add_business_days.cache_info().hits == 1
