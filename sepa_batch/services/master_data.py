@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sepa_batch import csvfile
 from sepa_batch.db.schema import Article, Customer, Mandate, MandateEvent
 from sepa_batch.db.session import Database
+from sepa_batch.domain.calendar import add_months
 from sepa_batch.domain.model import ArticleKind, MandateStatus
 from sepa_batch.errors import InvalidInput, InvalidInputs
 from sepa_batch.identifiers import (
@@ -29,7 +30,6 @@ from sepa_batch.identifiers import (
 )
 from sepa_batch.identifiers import mask_iban as mask_iban
 from sepa_batch.money import MAX_AMOUNT_CENTS, parse_amount
-from sepa_batch.services.collection import add_months
 from sepa_batch.services.common import current_mandate, customer_by_code
 
 CUSTOMER_COLUMNS = [

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 
+from sepa_batch import collection as collection_service
 from sepa_batch.config import Config
 from sepa_batch.db.schema import BankFile, Customer, JobLock, LedgerLine, ReturnFile
 from sepa_batch.db.session import Database
@@ -34,7 +35,6 @@ from sepa_batch.errors import NotFound, SepaBatchError
 from sepa_batch.files import spreadsheet_cell
 from sepa_batch.reports import fec, render
 from sepa_batch.reports.model import Period, Report
-from sepa_batch.services import collection as collection_service
 from sepa_batch.services import delivery as delivery_service
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import reports as report_service

@@ -18,9 +18,12 @@ from collection.collect_cases import (
     subscribe,
 )
 
+from sepa_batch.collection import marking, writers
+from sepa_batch.collection.eligibility import CHANGED_MEANWHILE
+from sepa_batch.db.schema import LedgerLine
 from sepa_batch.db.session import Database
 from sepa_batch.errors import SepaBatchError
-from sepa_batch.services import collection, master_data
+from sepa_batch.services import master_data
 from sepa_batch.services.common import payment_line
 from sepa_batch.services.unpaid import UnpayOptions, apply_unpaid
 
@@ -134,7 +137,7 @@ def test_a_failed_run_changes_nothing_and_the_next_carries_the_amendment(club, m
     def refuse(path, version):
         raise SepaBatchError(f"{path}: not a valid {version} message: line 1: simulated")
 
-    monkeypatch.setattr(collection.xsd, "validate_file", refuse)
+    monkeypatch.setattr(writers.xsd, "validate_file", refuse)
     with pytest.raises(SepaBatchError, match="simulated"):
         collect(db, config, JULY)
     assert statuses(db, [july]) == ["SCHEDULED"]
@@ -154,16 +157,16 @@ def test_a_line_changed_while_being_collected_is_skipped_and_reported(club, monk
     no line is not written (issue 10: it used to abort the whole run)."""
     config, db = club
     july = subscribe(db, "C001")[0]
-    original = collection._record_file
+    original = marking.record_file
 
     def pay_then_record(session, prefix, job, blocks):
-        session.get(collection.LedgerLine, july).status = "PAID"
+        session.get(LedgerLine, july).status = "PAID"
         session.flush()
         return original(session, prefix, job, blocks)
 
-    monkeypatch.setattr(collection, "_record_file", pay_then_record)
+    monkeypatch.setattr(marking, "record_file", pay_then_record)
     result = collect(db, config, JULY)
     assert (result.collected, result.files) == (0, [])
-    assert [(s.line, s.reason) for s in result.skipped] == [(july, collection.CHANGED_MEANWHILE)]
+    assert [(s.line, s.reason) for s in result.skipped] == [(july, CHANGED_MEANWHILE)]
     assert statuses(db, [july]) == ["PAID"]
     assert outbox_files(config) == [] and partial_files(config) == []

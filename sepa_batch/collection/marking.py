@@ -1,0 +1,302 @@
+"""Recording a file: its bank file and payment batches, its lines SUBMITTED (those changed
+meanwhile left out and reported), then the mandates' presentations and amendments."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import and_, bindparam, case, func, literal_column, select, update
+from sqlalchemy.orm import Session
+
+from sepa_batch.collection.eligibility import CHANGED_MEANWHILE, Skipped
+from sepa_batch.collection.jobs import FileJob
+from sepa_batch.collection.plan import Block, CarriedAmendment, end_to_end_id
+from sepa_batch.db.schema import BankFile, Customer, LedgerLine, Mandate, PaymentBatch
+from sepa_batch.domain.model import SequenceType, Status
+from sepa_batch.money import format_amount
+from sepa_batch.sepa import pain008
+
+UPDATE_CHUNK = 20_000  # lines marked SUBMITTED per executemany
+
+
+def record_all(
+    session: Session,
+    prefix: str,
+    files: list[list[Block]],
+    jobs: list[FileJob | None],
+    sqlite: bool,
+    amendments: dict[int, CarriedAmendment],
+) -> list[Skipped]:
+    """Record the files and mark their lines (while the workers write); then the mandates.
+    A job becomes None when none of its lines is left to write."""
+    if sqlite:  # foreign keys checked once, at the commit: twice as fast to mark
+        session.connection().exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+    batches: list[tuple[int, pain008.PaymentBlock]] = []
+    skipped: list[Skipped] = []
+    for index, (blocks, job) in enumerate(zip(files, jobs, strict=True)):
+        recorded, jobs[index], changed = record_file(session, prefix, job, blocks)
+        batches += recorded
+        skipped += changed
+        blocks.clear()  # the plan's arrays are not needed any more
+    update_mandates(session, batches, amendments)
+    return skipped
+
+
+def record_file(
+    session: Session, prefix: str, job: FileJob, blocks: list[Block]
+) -> tuple[list[tuple[int, pain008.PaymentBlock]], FileJob | None, list[Skipped]]:
+    """The bank file and its payment batches; their lines SUBMITTED. Returns the (batch id,
+    block)s, the job (``None``: no line left to write) and the lines skipped because they
+    changed while being collected (paid at the desk, say): they are left out of the file."""
+    bank_file = BankFile(
+        message_id=job.message_id,
+        path=job.path,
+        format=job.version,
+        created_at=job.header.created_at,
+        transactions=job.header.transactions,
+        control_sum_cents=job.header.control_sum_cents,
+    )
+    session.add(bank_file)
+    session.flush()
+    batches = []
+    kept: list[tuple[pain008.PaymentBlock, tuple]] = []
+    skipped: list[Skipped] = []
+    excluded: set[str] = set()
+    for block, described, segment in zip(blocks, job.blocks, job.segments, strict=True):
+        batch = PaymentBatch(
+            bank_file_id=bank_file.id,
+            pmtinf_id=described.payment_information_id,
+            sequence_type=described.sequence_type,
+            collection_date=described.collection_date,
+            transactions=described.transactions,
+            control_sum_cents=described.control_sum_cents,
+        )
+        session.add(batch)
+        session.flush()
+        mark_submitted(session, prefix, block, batch.id)
+        if _marked(session, batch.id) != (described.transactions, described.control_sum_cents):
+            described, changed = _leave_out_changed(session, prefix, block, described, batch)
+            skipped += changed
+            excluded.update(e2e for e2e, _ in _changed_ids(prefix, block, changed))
+            if described.transactions == 0:
+                session.delete(batch)
+                session.flush()
+                continue
+        _check_marked(session, described, batch.id)
+        batches.append((batch.id, described))
+        kept.append((described, segment))
+    if not excluded:
+        return batches, job, skipped
+    if not kept:
+        session.delete(bank_file)
+        session.flush()
+        return batches, None, skipped
+    return batches, _without_changed(session, bank_file, job, kept, excluded), skipped
+
+
+def _without_changed(
+    session: Session,
+    bank_file: BankFile,
+    job: FileJob,
+    kept: list[tuple[pain008.PaymentBlock, tuple]],
+    excluded: set[str],
+) -> FileJob:
+    """The file's totals and job without the lines changed meanwhile."""
+    header = replace(
+        job.header,
+        transactions=sum(b.transactions for b, _ in kept),
+        control_sum_cents=sum(b.control_sum_cents for b, _ in kept),
+    )
+    bank_file.transactions = header.transactions
+    bank_file.control_sum_cents = header.control_sum_cents
+    session.flush()
+    return replace(
+        job,
+        header=header,
+        blocks=tuple(b for b, _ in kept),
+        segments=tuple(segment for _, segment in kept),
+        excluded=frozenset(excluded),
+    )
+
+
+def _marked(session: Session, batch_id: int) -> tuple[int, int]:
+    """(lines, cents) the database holds in the batch."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(LedgerLine.amount_cents), 0)).where(
+            LedgerLine.batch_id == batch_id
+        )
+    ).one()
+    return count, int(total)
+
+
+def _changed_ids(prefix: str, block: Block, changed: list[Skipped]) -> list[tuple[str, int]]:
+    """(end-to-end id, position in the block) of the lines skipped."""
+    lines = {skip.line for skip in changed}
+    return [
+        (end_to_end_id(prefix, line, n), index)
+        for index, (line, n) in enumerate(zip(block.lines, block.presentations, strict=True))
+        if line in lines
+    ]
+
+
+def _leave_out_changed(
+    session: Session, prefix: str, block: Block, described: pain008.PaymentBlock, batch
+) -> tuple[pain008.PaymentBlock, list[Skipped]]:
+    """The lines of the block that were not marked (changed after the plan read them): skipped,
+    and the block's totals without them."""
+    marked = set(
+        session.execute(select(LedgerLine.id).where(LedgerLine.batch_id == batch.id)).scalars()
+    )
+    missing = [line for line in block.lines if line not in marked]
+    codes = dict(
+        session.execute(
+            select(LedgerLine.id, Customer.code)
+            .join(Customer, Customer.id == LedgerLine.customer_id)
+            .where(LedgerLine.id.in_(missing))
+        ).all()
+    )
+    changed = [Skipped(line, codes.get(line, "?"), CHANGED_MEANWHILE) for line in missing]
+    gone = {index for _, index in _changed_ids(prefix, block, changed)}
+    cents = sum(amount for index, amount in enumerate(block.amounts) if index in gone)
+    described = replace(
+        described,
+        transactions=described.transactions - len(gone),
+        control_sum_cents=described.control_sum_cents - cents,
+    )
+    batch.transactions = described.transactions
+    batch.control_sum_cents = described.control_sum_cents
+    return described, changed
+
+
+def mark_submitted(session: Session, prefix: str, block: Block, batch_id: int) -> None:
+    """Lines → SUBMITTED in their block, under their mandate, with their end-to-end id (the
+    one written in the file), if they are still SCHEDULED for the amount planned. The block's
+    constants are written into the statement, so each row binds only its line, mandate and
+    end-to-end id."""
+    lines = LedgerLine.__table__
+
+    def constant(value: str | int):
+        """A value of ours (a status, an id, an ISO date), inline."""
+        return literal_column(f"'{value}'" if isinstance(value, str) else str(int(value)))
+
+    statement = (
+        update(lines)
+        .where(
+            lines.c.id == bindparam("line"),
+            lines.c.status == constant(Status.SCHEDULED.value),
+            lines.c.amount_cents == bindparam("amount"),
+        )
+        .values(
+            status=constant(Status.SUBMITTED.value),
+            batch_id=constant(batch_id),
+            collection_date=constant(block.when.isoformat()),
+            mandate_id=bindparam("mandate"),
+            end_to_end_id=bindparam("e2e"),
+            presentations=lines.c.presentations + constant(1),
+        )
+    )
+    for start in range(0, len(block.lines), UPDATE_CHUNK):
+        stop = start + UPDATE_CHUNK
+        rows = zip(
+            block.lines[start:stop],
+            block.mandates[start:stop],
+            block.presentations[start:stop],
+            block.amounts[start:stop],
+            strict=True,
+        )
+        _executemany(
+            session,
+            statement,
+            [
+                {
+                    "line": line,
+                    "mandate": mandate,
+                    "e2e": end_to_end_id(prefix, line, n),
+                    "amount": amount,
+                }
+                for line, mandate, n, amount in rows
+            ],
+        )
+
+
+def _executemany(session: Session, statement, rows: list[dict]) -> None:
+    """``statement`` once per row, through the driver's executemany: the parameters are plain
+    ints and strings, so SQLAlchemy's per-row processing (a third of the time) is skipped."""
+    connection = session.connection()
+    compiled = statement.compile(dialect=connection.dialect)
+    names = compiled.positiontup
+    if names is not None:  # positional paramstyle (SQLite's qmark)
+        rows = [tuple(row[name] for name in names) for row in rows]
+    connection.exec_driver_sql(compiled.string, rows)
+
+
+def _check_marked(session: Session, block: pain008.PaymentBlock, batch_id: int) -> None:
+    """The database must hold exactly the block planned: a line changed meanwhile (paid at the
+    desk, say) fails the whole run rather than a file that lies."""
+    count, total = _marked(session, batch_id)
+    if (count, total) != (block.transactions, block.control_sum_cents):
+        raise RuntimeError(
+            f"block {block.payment_information_id}: planned {block.transactions} lines for "
+            f"{format_amount(block.control_sum_cents)}, the database holds {count} for "
+            f"{format_amount(total)}; lines changed while being collected, nothing was "
+            "collected"
+        )
+
+
+def update_mandates(
+    session: Session,
+    batches: list[tuple[int, pain008.PaymentBlock]],
+    amendments: dict[int, CarriedAmendment],
+) -> None:
+    """Last presentation (the 36-month rule; never moved back), FRST / OOFF used up; the
+    amendments this collection carried cleared (see ``clear_amendments``)."""
+    for batch_id, block in batches:
+        when = block.collection_date
+        values: dict = {
+            "last_presented_on": case(
+                (Mandate.last_presented_on > when, Mandate.last_presented_on), else_=when
+            ),
+        }
+        if block.sequence_type in (SequenceType.FRST, SequenceType.OOFF):
+            values["first_used"] = True
+        used = select(LedgerLine.mandate_id).where(LedgerLine.batch_id == batch_id)
+        session.execute(
+            update(Mandate)
+            .where(Mandate.id.in_(used))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    clear_amendments(session, amendments)
+
+
+def clear_amendments(session: Session, amendments: dict[int, CarriedAmendment]) -> None:
+    """Compare and clear, part by part: the original reference is cleared only if the mandate
+    still has the reference and original reference the file carries, the account parts only if
+    it still has the IBAN and the account amendment the file carries. What was amended
+    meanwhile (at the desk, while this collection ran) stays for the next collection."""
+
+    def same(column, value):
+        return column.is_(None) if value is None else column == value
+
+    for mandate_id, carried in sorted(amendments.items()):
+        reference_kept = and_(
+            same(Mandate.reference, carried.reference),
+            same(Mandate.amend_original_reference, carried.original_reference),
+        )
+        account_kept = and_(
+            same(Mandate.iban, carried.iban),
+            same(Mandate.amend_original_iban, carried.original_iban),
+            Mandate.amend_new_bank == carried.new_bank,
+        )
+        session.execute(
+            update(Mandate)
+            .where(Mandate.id == mandate_id)
+            .values(
+                amend_original_reference=case(
+                    (reference_kept, None), else_=Mandate.amend_original_reference
+                ),
+                amend_original_iban=case((account_kept, None), else_=Mandate.amend_original_iban),
+                amend_new_bank=case((account_kept, False), else_=Mandate.amend_new_bank),
+            )
+            .execution_options(synchronize_session=False)
+        )
