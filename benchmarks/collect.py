@@ -203,7 +203,7 @@ def run_collect(config, workers: int | None, profile: str | None):
 
     def record(*args, **kwargs):
         marks["planned"] = time.perf_counter()
-        original_record(*args, **kwargs)
+        return original_record(*args, **kwargs)
 
     def wait(self, *args, **kwargs):
         original_wait(self, *args, **kwargs)

@@ -23,15 +23,17 @@ MAX_WRITERS = 4
 
 
 def write_file(job: FileJob, progress: Callable[[int], None] | None = None) -> None:
-    """Write one pain.008 file into the partial folder and validate it against the XSD.
-    Worker processes run this too: it reads the plan's spool and touches no database."""
+    """Write one pain.008 file into the partial folder, validated against the XSD as it is
+    written (raises if it is not valid: it is never published). Worker processes run this
+    too: it reads the plan's spool and touches no database."""
     blocks = (
         (block, spool.read(segment, job.parent_pid, progress, job.excluded))
         for block, segment in zip(job.blocks, job.segments, strict=True)
     )
     with open(job.partial, "wb") as out:
-        pain008.write_pain008(out, job.header, job.creditor, blocks, version=job.version)
-    xsd.validate_file(job.partial, job.version)
+        checked = xsd.ValidatingWriter(out, job.partial, job.version)
+        pain008.write_pain008(checked, job.header, job.creditor, blocks, version=job.version)
+    checked.finish()
 
 
 #: In a worker process: the count of transactions written, shared with the collection.

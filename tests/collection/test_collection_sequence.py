@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import date, datetime
 
@@ -129,16 +130,21 @@ def test_two_runs_at_once_collect_each_line_once(club):
 
 
 def test_a_failed_run_changes_nothing_and_the_next_carries_the_amendment(club, monkeypatch):
-    """The XSD refuses the file: nothing is collected, the counter and the amendment stay."""
+    """The XSD refuses the file as it is written: nothing is collected, the counter and the
+    amendment stay."""
     config, db = club
     july = subscribe(db, "C009")[0]
     master_data.update_mandate(db, "C009", iban="BE68539007547034", reference="CLUB-C009-B")
+    write = writers.pain008.write_pain008
 
-    def refuse(path, version):
-        raise SepaBatchError(f"{path}: not a valid {version} message: line 1: simulated")
+    def write_an_element_the_xsd_does_not_know(out, *args, **kwargs):
+        written = io.BytesIO()
+        write(written, *args, **kwargs)
+        out.write(written.getvalue().replace(b"<EndToEndId>", b"<EndToEndIdX>", 1)
+                  .replace(b"</EndToEndId>", b"</EndToEndIdX>", 1))  # fmt: skip
 
-    monkeypatch.setattr(writers.xsd, "validate_file", refuse)
-    with pytest.raises(SepaBatchError, match="simulated"):
+    monkeypatch.setattr(writers.pain008, "write_pain008", write_an_element_the_xsd_does_not_know)
+    with pytest.raises(SepaBatchError, match=r"not a valid pain\.008.*EndToEndIdX"):
         collect(db, config, JULY)
     assert statuses(db, [july]) == ["SCHEDULED"]
     assert outbox_files(config) == [] and partial_files(config) == []
