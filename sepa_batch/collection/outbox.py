@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from lxml import etree
 from sqlalchemy import delete, select, update
@@ -25,6 +26,14 @@ from sepa_batch.db.session import Database, lock_job
 from sepa_batch.domain.calendar import collection_date, is_business_day
 from sepa_batch.domain.model import Status
 from sepa_batch.errors import InvalidInput
+
+
+class WrittenAmendment(NamedTuple):
+    """A mandate amendment as a written file carries it (read back from the file)."""
+
+    original_reference: str | None
+    original_iban: str | None
+    new_bank: bool
 
 
 @dataclass(slots=True)
@@ -95,15 +104,15 @@ def recover(session: Session, config: Config, today: date, now: datetime) -> Rec
     return found
 
 
-def _carried_amendments(partial: Path) -> dict[str, tuple[str | None, str | None, bool]]:
-    """End-to-end id → (original reference, original IBAN, new bank) of the transactions of a
-    written file that carry a mandate amendment (read back from the file itself)."""
+def _carried_amendments(partial: Path) -> dict[str, WrittenAmendment]:
+    """End-to-end id → the amendment, for the transactions of a written file that carry one
+    (read back from the file itself)."""
     found = {}
     for _, tx in etree.iterparse(str(partial), tag="{*}DrctDbtTxInf", resolve_entities=False):
         details = tx.find(".//{*}AmdmntInfDtls")
         if details is not None:
             agent = details.findtext(".//{*}OrgnlDbtrAgt//{*}Id")
-            found[tx.findtext(".//{*}EndToEndId")] = (
+            found[tx.findtext(".//{*}EndToEndId")] = WrittenAmendment(
                 details.findtext("{*}OrgnlMndtId"),
                 details.findtext("{*}OrgnlDbtrAcct/{*}Id/{*}IBAN"),
                 agent == "SMNDA",
@@ -117,7 +126,7 @@ def _discard_file(
     config: Config,
     bank_file: BankFile,
     today: date,
-    carried: dict[str, tuple[str | None, str | None, bool]],
+    carried: dict[str, WrittenAmendment],
 ) -> int:
     """The lines of a file never published back to SCHEDULED (a first collection does not use
     up the FRST; the amendments it carried are pending again, unless the mandate was amended
@@ -133,9 +142,11 @@ def _discard_file(
         amendment = carried.get(found.end_to_end_id or "")
         if amendment is not None and found.mandate_id is not None:
             mandate = session.get(Mandate, found.mandate_id)
-            mandate.amend_original_reference = mandate.amend_original_reference or amendment[0]
-            mandate.amend_original_iban = mandate.amend_original_iban or amendment[1]
-            mandate.amend_new_bank = mandate.amend_new_bank or amendment[2]
+            mandate.amend_original_reference = (
+                mandate.amend_original_reference or amendment.original_reference
+            )
+            mandate.amend_original_iban = mandate.amend_original_iban or amendment.original_iban
+            mandate.amend_new_bank = mandate.amend_new_bank or amendment.new_bank
         work.reschedule(found, None)
     session.flush()
     work.write()
