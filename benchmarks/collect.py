@@ -43,11 +43,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from sepa_batch import collection
 from sepa_batch import config as config_module
+from sepa_batch.collection import jobs, marking, writers
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PaymentBatch
 from sepa_batch.db.session import Database
 from sepa_batch.sepa import pain008, xsd
-from sepa_batch.services import collection
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import realistic
@@ -113,17 +114,17 @@ def run_collect(config, workers: int | None, profile: str | None):
     db = Database(config.database_url)
     config.folders.create()
     marks = {}  # when the plan ended (the lines about to be marked), when all files were done
-    original_record, original_wait = collection._record_all, collection._Writers.wait
+    original_record, original_wait = marking.record_all, writers.Writers.wait
 
     def record(*args, **kwargs):
         marks["planned"] = time.perf_counter()
-        original_record(*args, **kwargs)
+        return original_record(*args, **kwargs)
 
     def wait(self, *args, **kwargs):
         original_wait(self, *args, **kwargs)
         marks["written"] = time.perf_counter()
 
-    collection._record_all, collection._Writers.wait = record, wait
+    marking.record_all, writers.Writers.wait = record, wait
     profiler = cProfile.Profile() if profile else None
     try:
         with realistic.PeakRss() as rss:
@@ -138,7 +139,7 @@ def run_collect(config, workers: int | None, profile: str | None):
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile)
-        collection._record_all, collection._Writers.wait = original_record, original_wait
+        marking.record_all, writers.Writers.wait = original_record, original_wait
         db.dispose()
     planned = marks.get("planned", started + wall) - started
     writing = marks.get("written", started + wall) - marks.get("planned", started + wall)
@@ -185,7 +186,7 @@ def time_ours(config, payments, folder: Path, validate: bool = True) -> float:
     )
     path = folder / "ours.xml"
     with path.open("wb") as out:
-        pain008.write_pain008(out, header, collection.creditor_party(config), blocks)
+        pain008.write_pain008(out, header, jobs.creditor_party(config), blocks)
     if validate:
         xsd.validate_file(path, pain008.DEFAULT_VERSION)
     elapsed = time.perf_counter() - started

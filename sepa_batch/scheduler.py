@@ -36,6 +36,7 @@ from sqlalchemy import select, text, update
 
 from sepa_batch import clock
 from sepa_batch import config as config_module
+from sepa_batch.collection import collect_due, recover_outbox
 from sepa_batch.config import Config
 from sepa_batch.db.schema import JobLock
 from sepa_batch.db.session import Database
@@ -43,7 +44,6 @@ from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
 from sepa_batch.services import returns as returns_service
-from sepa_batch.services.collection import collect_due, recover_outbox
 from sepa_batch.services.delivery import scheduler_job as _notices
 
 log = logging.getLogger("sepa_batch.scheduler")

@@ -26,9 +26,9 @@ from sepa_batch.cli.context import (
     stderr,
     stdout,
 )
+from sepa_batch.collection import CollectionResult, collect_due
 from sepa_batch.config import PAIN008_VERSIONS
 from sepa_batch.money import format_amount
-from sepa_batch.services.collection import CollectionResult, collect_due
 
 #: Skipped lines listed one by one in the human output (all of them are in ``--json``).
 LISTED_SKIPS = 50

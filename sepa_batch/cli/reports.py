@@ -23,11 +23,11 @@ from sepa_batch.cli.context import (
     stdout,
     today,
 )
+from sepa_batch.collection import recover_outbox
 from sepa_batch.money import format_amount
 from sepa_batch.reports import fec, render
 from sepa_batch.reports.model import Period, Report
 from sepa_batch.services import reports as report_service
-from sepa_batch.services.collection import recover_outbox
 from sepa_batch.services.settlement import settle as settle_lines
 
 

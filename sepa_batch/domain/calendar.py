@@ -77,3 +77,18 @@ def next_collection_day(earliest: date, day_of_month: int) -> date:
         year, month = divmod(earliest.year * 12 + earliest.month, 12)
         candidate = date(year, month + 1, day_of_month)
     return candidate
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has no such day.
+
+    >>> add_months(date(2010, 8, 31), 36), add_months(date(2012, 2, 29), 12)
+    (datetime.date(2013, 8, 31), datetime.date(2013, 2, 28))
+    """
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    for last in (day.day, 30, 29, 28):
+        try:
+            return date(year, month + 1, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError(day)

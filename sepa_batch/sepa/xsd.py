@@ -1,19 +1,21 @@
 """Validation of the messages we write against the official ISO 20022 XSDs.
 
 The XSDs for pain.008.001.02 and pain.008.001.08 (and pain.001) ship inside the
-``sepaxml`` package (``sepaxml/schemas/``). Validation is streaming: ``iterparse`` checks
-the document against the schema while it reads it and every element is dropped once read,
-so a 100 MB file validates in constant memory. The parser never resolves entities, never
-touches the network and keeps libxml2's limits on huge documents.
+``sepaxml`` package (``sepaxml/schemas/``). Validation is streaming: a pull parser checks
+the document against the schema as it is fed — by the writer itself, in the same pass
+(:class:`ValidatingWriter`), or from a file — and hands back to Python only the transactions,
+dropped once read, so a 100 MB file validates in constant memory. The parser never resolves
+entities, never touches the network and keeps libxml2's limits on huge documents.
 
 libxml2's streaming validation reports schema errors without a line number (line 0). When
 a document fails, a second, diagnostic pass finds the line: it validates the whole tree in
 memory when the document is at most ``LOCATE_LIMIT_BYTES``; beyond that the error is
 reported with its message only ("line ?"). Well-formedness errors always carry their line.
 
-Caveat found with lxml 6.1 / libxml2 2.14: ``iterparse(schema=..., resolve_entities=False)``
-raises nothing on a document cut short after a valid prefix. The validator therefore also
-checks that the root element was closed, and reports a truncated document itself.
+Caveat found with lxml 6.1 / libxml2 2.14: ``iterparse`` and ``XMLPullParser`` with
+``schema=...`` raise nothing on a document cut short after a valid prefix. The validator
+therefore also checks that the root element was closed, and reports a truncated document
+itself.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ from lxml import etree
 from sepa_batch.errors import SepaBatchError
 
 LOCATE_LIMIT_BYTES = 50 * 1024 * 1024
+READ_BYTES = 1024 * 1024
+#: The elements handed back to Python (to be dropped once read); libxml2 validates them all.
+_DROPPED = ("{*}DrctDbtTxInf", "{*}PmtInf", "{*}Document")
 _PARSER_OPTIONS = {"huge_tree": False, "resolve_entities": False, "no_network": True}
 
 
@@ -55,26 +60,81 @@ def validate_bytes(data: bytes, version: str) -> None:
 
 
 def _validate(open_source: Callable[[], BinaryIO], size: int, version: str, name: str) -> None:
-    xsd = schema(version)
-    closed, line = False, 0
-    try:
-        with open_source() as source:
-            for _event, element in etree.iterparse(
-                source, events=("end",), schema=xsd, **_PARSER_OPTIONS
-            ):
-                closed, line = element.getparent() is None, element.sourceline
-                element.clear(keep_tail=True)
-                while element.getprevious() is not None:
-                    del element.getparent()[0]
-    except etree.XMLSyntaxError as exc:
-        line, message = _locate(open_source, size, xsd, exc)
-        raise SepaBatchError(
-            f"{name}: not a valid {version} message: line {line}: {message}"
-        ) from exc
-    if not closed:  # see the module docstring: lxml may stay silent on a truncated document
-        raise SepaBatchError(
-            f"{name}: not a valid {version} message: line {line}: the document is truncated"
+    checker = Validator(version)
+    with open_source() as source:
+        for piece in iter(partial(source.read, READ_BYTES), b""):
+            checker.feed(piece)
+    checker.finish(open_source, size, name)
+
+
+class ValidatingWriter:
+    """A binary file that validates what is written to it, in the same pass: each piece goes
+    to ``out`` and to a :class:`Validator`. ``finish()`` raises when the message is not
+    valid (after ``out`` is closed: the diagnostic pass reads the file at ``path``)."""
+
+    def __init__(self, out: BinaryIO, path: str | os.PathLike[str], version: str):
+        self._out = out
+        self._path = os.fspath(path)
+        self._checker = Validator(version)
+
+    def write(self, data: bytes) -> int:
+        self._checker.feed(data)
+        return self._out.write(data)
+
+    def finish(self) -> None:
+        size = os.path.getsize(self._path)
+        self._checker.finish(partial(open, self._path, "rb"), size, self._path)
+
+
+class Validator:
+    """Streaming validation of a message fed piece by piece: libxml2 checks every element
+    against the XSD as it parses; only the transactions (and blocks, and the root) come back
+    to Python, to be dropped once read, so memory stays constant."""
+
+    def __init__(self, version: str):
+        self.version = version
+        self._parser = etree.XMLPullParser(
+            events=("end",), tag=_DROPPED, schema=schema(version), **_PARSER_OPTIONS
         )
+        self._closed, self._line = False, 0
+        self._error: etree.XMLSyntaxError | None = None
+
+    def feed(self, data: bytes) -> None:
+        if self._error is None:
+            try:
+                self._parser.feed(data)
+                self._drop()
+            except etree.XMLSyntaxError as exc:
+                self._error = exc
+
+    def _drop(self) -> None:
+        for _event, element in self._parser.read_events():
+            parent = element.getparent()
+            self._closed, self._line = parent is None, element.sourceline
+            element.clear(keep_tail=True)
+            if parent is not None:
+                while element.getprevious() is not None:
+                    del parent[0]
+
+    def finish(self, open_source: Callable[[], BinaryIO], size: int, name: str) -> None:
+        """Raise SepaBatchError naming the line and the XSD message, unless the message fed
+        was complete and valid (``open_source`` reads it again to locate an error)."""
+        if self._error is None:
+            try:
+                self._parser.close()
+                self._drop()
+            except etree.XMLSyntaxError as exc:
+                self._error = exc
+        if self._error is not None:
+            line, message = _locate(open_source, size, schema(self.version), self._error)
+            raise SepaBatchError(
+                f"{name}: not a valid {self.version} message: line {line}: {message}"
+            ) from self._error
+        if not self._closed:  # see the module docstring: lxml may stay silent on a truncation
+            raise SepaBatchError(
+                f"{name}: not a valid {self.version} message: line {self._line}: "
+                "the document is truncated"
+            )
 
 
 def _locate(

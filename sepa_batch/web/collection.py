@@ -12,10 +12,10 @@ from datetime import datetime
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from sepa_batch import collection as collection_service
 from sepa_batch.errors import SepaBatchError
 from sepa_batch.reports.model import Period
 from sepa_batch.services import bank_files
-from sepa_batch.services import collection as collection_service
 from sepa_batch.services import users as user_service
 from sepa_batch.services.job_locks import held_elsewhere
 from sepa_batch.web.guards import csrf, reader, writer

@@ -12,11 +12,13 @@ from lxml import etree
 from sqlalchemy import select
 from support import FIXTURES
 
+from sepa_batch import collection
 from sepa_batch import config as config_module
+from sepa_batch.collection.jobs import PARTIAL
 from sepa_batch.db.schema import LedgerLine, Mandate
 from sepa_batch.db.session import Database
 from sepa_batch.money import parse_amount
-from sepa_batch.services import collection, master_data, sales
+from sepa_batch.services import master_data, sales
 from sepa_batch.services.common import current_mandate, customer_by_code
 
 HERE = Path(__file__).parent
@@ -168,7 +170,7 @@ def outbox_files(config) -> list[Path]:
 
 
 def partial_files(config) -> list[Path]:
-    return sorted((config.folders.outbox / collection.PARTIAL).glob("*"))
+    return sorted((config.folders.outbox / PARTIAL).glob("*"))
 
 
 # --- the golden story (see test_collection_golden.py) ---------------------------------

@@ -9,14 +9,10 @@ import pytest
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from sepa_batch.services.collection import (
-    INVALID_IBAN,
-    OUTSIDE_SEPA,
-    add_months,
-    end_to_end_id,
-    iban_problem,
-    is_sepa_identifier,
-)
+from sepa_batch.collection.eligibility import INVALID_IBAN, OUTSIDE_SEPA, iban_problem
+from sepa_batch.collection.plan import end_to_end_id
+from sepa_batch.domain.calendar import add_months
+from sepa_batch.identifiers import is_sepa_identifier
 
 VALID = [
     "FR1420041010050500013M02606",  # letters in the BBAN

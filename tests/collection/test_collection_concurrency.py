@@ -10,12 +10,14 @@ from datetime import date, datetime
 from collection.collect_cases import collect, mandate_of, read_transactions, statuses, subscribe
 from lxml import etree
 
+from sepa_batch.collection import marking
+from sepa_batch.collection.eligibility import CHANGED_MEANWHILE
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import Mode
 from sepa_batch.errors import TransitionRefused
 from sepa_batch.money import parse_amount
 from sepa_batch.sepa import xsd
-from sepa_batch.services import collection, master_data, unpaid
+from sepa_batch.services import master_data, unpaid
 
 CREATED = datetime(2010, 7, 1, 9, 0)
 
@@ -33,7 +35,7 @@ def desk_during_the_collection(monkeypatch, config, db, desk) -> list[BaseExcept
     """Run ``desk(other_db)`` from another connection just before the collection updates the
     mandates (its lines are marked, its transaction open)."""
     errors: list[BaseException] = []
-    original = collection._update_mandates
+    original = marking.update_mandates
     threads = []
 
     def desk_then_update(*args, **kwargs):
@@ -53,7 +55,7 @@ def desk_during_the_collection(monkeypatch, config, db, desk) -> list[BaseExcept
         threads.append(thread)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(collection, "_update_mandates", desk_then_update)
+    monkeypatch.setattr(marking, "update_mandates", desk_then_update)
     result = collect(db, config, CREATED)
     for thread in threads:
         thread.join(timeout=60)
@@ -113,7 +115,7 @@ def test_a_line_paid_at_the_desk_during_a_collection_is_skipped_and_reported(clu
     config, db = club
     lines = [subscribe(db, code, months=1)[0] for code in ("C001", "C002", "C003")]
     errors: list[BaseException] = []
-    original = collection._record_all
+    original = marking.record_all
 
     def desk_then_record(*args, **kwargs):
         other = Database(config.database_url)
@@ -132,7 +134,7 @@ def test_a_line_paid_at_the_desk_during_a_collection_is_skipped_and_reported(clu
         desk_then_record.thread = thread
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(collection, "_record_all", desk_then_record)
+    monkeypatch.setattr(marking, "record_all", desk_then_record)
     result = collect(db, config, CREATED)
     desk_then_record.thread.join(timeout=60)
     [written] = result.files
@@ -144,9 +146,7 @@ def test_a_line_paid_at_the_desk_during_a_collection_is_skipped_and_reported(clu
         assert in_file == sorted(f"SB-L{line}-1" for line in lines)
         return
     assert errors == []
-    assert [(s.line, s.reason) for s in result.skipped] == [
-        (lines[0], collection.CHANGED_MEANWHILE)
-    ]
+    assert [(s.line, s.reason) for s in result.skipped] == [(lines[0], CHANGED_MEANWHILE)]
     assert (result.collected, written.transactions) == (2, 2)
     assert in_file == sorted(f"SB-L{line}-1" for line in lines[1:])
     assert statuses(db, lines) == ["PAID", "SUBMITTED", "SUBMITTED"]

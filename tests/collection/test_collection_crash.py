@@ -26,18 +26,20 @@ from collection.collect_cases import (
 )
 from sqlalchemy import select
 
+from sepa_batch import collection
 from sepa_batch.cli import cli
 from sepa_batch.db.schema import BankFile
 from sepa_batch.errors import InvalidInput
 from sepa_batch.sepa import xsd
-from sepa_batch.services import collection, master_data, settlement
+from sepa_batch.services import master_data, settlement
 
 CHILD = """
 import os, sys
 from datetime import date, datetime
 from sepa_batch import config as config_module
 from sepa_batch.db.session import Database
-from sepa_batch.services import collection
+from sepa_batch import collection
+from sepa_batch.collection import marking, outbox, writers
 
 
 def die(*args, **kwargs):
@@ -55,12 +57,12 @@ if __name__ == "__main__":
     config_path, where = sys.argv[1:]
     workers = None
     if where == "after-write":  # the file written and XSD-valid, the transaction open
-        collection.xsd.validate_file = then_die(collection.xsd.validate_file)
+        writers.write_file = then_die(writers.write_file)
     elif where == "after-commit":  # committed, not yet renamed into the outbox
-        collection._publish = die
+        outbox.publish = die
     elif where == "while-workers-write":  # lines marked, worker processes writing
-        collection.PARALLEL_MIN_TRANSACTIONS, workers = 1, 2
-        collection._update_mandates = die
+        writers.PARALLEL_MIN_TRANSACTIONS, workers = 1, 2
+        marking.update_mandates = die
     config = config_module.load(config_path)
     collection.collect_due(
         Database(config.database_url), config, today=date(2010, 7, 1),

@@ -15,7 +15,8 @@ from collection.collect_cases import (
 )
 from conftest import Cli
 
-from sepa_batch.services import collection, master_data
+from sepa_batch.collection.jobs import PARTIAL
+from sepa_batch.services import master_data
 
 CREATED = datetime(2010, 7, 1, 9, 0)
 
@@ -25,7 +26,7 @@ def test_a_dry_run_writes_nothing_and_says_what_the_run_will_do(make_club):
     lines = [subscribe(db, code)[0] for code in ("C001", "C002", "C003")]
     master_data.update_mandate(db, "C001", iban="FR7630001007941234567890185")
     # a partial file left by a crash: a dry run leaves it for the real run to clean
-    stray = config.folders.outbox / collection.PARTIAL / "SB-20100630-000042.xml"
+    stray = config.folders.outbox / PARTIAL / "SB-20100630-000042.xml"
     stray.parent.mkdir(parents=True, exist_ok=True)
     stray.write_bytes(b"<Document/>")
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 from collection.collect_cases import GOLDEN, collect, story, subscribe
 
-from sepa_batch.services import collection
+from sepa_batch.collection import spool, writers
 
 
 @pytest.mark.parametrize("version", ["pain.008.001.08"])
@@ -15,16 +15,16 @@ from sepa_batch.services import collection
 def test_worker_processes_write_the_golden_files(make_club, monkeypatch, version, chunk, parallel):
     """Blocks cut across files, dumps in chunks of 2 or 3 lines: file parts start in the
     middle of a chunk and span several; the bytes do not change."""
-    monkeypatch.setattr(collection, "PARALLEL_MIN_TRANSACTIONS", 1 if parallel else 10**9)
-    monkeypatch.setattr(collection, "DUMP_CHUNK", chunk)
+    monkeypatch.setattr(writers, "PARALLEL_MIN_TRANSACTIONS", 1 if parallel else 10**9)
+    monkeypatch.setattr(spool, "DUMP_CHUNK", chunk)
     started = []
-    original = collection._Writers.wait
+    original = writers.Writers.wait
 
     def spy(self, progress):
         started.append(self.pool is not None)
         original(self, progress)
 
-    monkeypatch.setattr(collection._Writers, "wait", spy)
+    monkeypatch.setattr(writers.Writers, "wait", spy)
     runs = story(make_club, version)
     assert started == [parallel] * 3  # three runs of three files each
     for run, (_, files) in runs.items():
@@ -34,7 +34,7 @@ def test_worker_processes_write_the_golden_files(make_club, monkeypatch, version
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_progress_counts_every_transaction(make_club, monkeypatch, workers):
-    monkeypatch.setattr(collection, "PARALLEL_MIN_TRANSACTIONS", 1)
+    monkeypatch.setattr(writers, "PARALLEL_MIN_TRANSACTIONS", 1)
     config, db = make_club("[bank]\nmax_transactions_per_file = 3\n")
     for code in ("C001", "C002", "C003", "C004", "C006", "C007", "C008"):
         subscribe(db, code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import date, datetime
 
@@ -18,9 +19,12 @@ from collection.collect_cases import (
     subscribe,
 )
 
+from sepa_batch.collection import marking, writers
+from sepa_batch.collection.eligibility import CHANGED_MEANWHILE
+from sepa_batch.db.schema import LedgerLine
 from sepa_batch.db.session import Database
 from sepa_batch.errors import SepaBatchError
-from sepa_batch.services import collection, master_data
+from sepa_batch.services import master_data
 from sepa_batch.services.common import payment_line
 from sepa_batch.services.unpaid import UnpayOptions, apply_unpaid
 
@@ -126,16 +130,21 @@ def test_two_runs_at_once_collect_each_line_once(club):
 
 
 def test_a_failed_run_changes_nothing_and_the_next_carries_the_amendment(club, monkeypatch):
-    """The XSD refuses the file: nothing is collected, the counter and the amendment stay."""
+    """The XSD refuses the file as it is written: nothing is collected, the counter and the
+    amendment stay."""
     config, db = club
     july = subscribe(db, "C009")[0]
     master_data.update_mandate(db, "C009", iban="BE68539007547034", reference="CLUB-C009-B")
+    write = writers.pain008.write_pain008
 
-    def refuse(path, version):
-        raise SepaBatchError(f"{path}: not a valid {version} message: line 1: simulated")
+    def write_an_element_the_xsd_does_not_know(out, *args, **kwargs):
+        written = io.BytesIO()
+        write(written, *args, **kwargs)
+        out.write(written.getvalue().replace(b"<EndToEndId>", b"<EndToEndIdX>", 1)
+                  .replace(b"</EndToEndId>", b"</EndToEndIdX>", 1))  # fmt: skip
 
-    monkeypatch.setattr(collection.xsd, "validate_file", refuse)
-    with pytest.raises(SepaBatchError, match="simulated"):
+    monkeypatch.setattr(writers.pain008, "write_pain008", write_an_element_the_xsd_does_not_know)
+    with pytest.raises(SepaBatchError, match=r"not a valid pain\.008.*EndToEndIdX"):
         collect(db, config, JULY)
     assert statuses(db, [july]) == ["SCHEDULED"]
     assert outbox_files(config) == [] and partial_files(config) == []
@@ -154,16 +163,16 @@ def test_a_line_changed_while_being_collected_is_skipped_and_reported(club, monk
     no line is not written (issue 10: it used to abort the whole run)."""
     config, db = club
     july = subscribe(db, "C001")[0]
-    original = collection._record_file
+    original = marking.record_file
 
     def pay_then_record(session, prefix, job, blocks):
-        session.get(collection.LedgerLine, july).status = "PAID"
+        session.get(LedgerLine, july).status = "PAID"
         session.flush()
         return original(session, prefix, job, blocks)
 
-    monkeypatch.setattr(collection, "_record_file", pay_then_record)
+    monkeypatch.setattr(marking, "record_file", pay_then_record)
     result = collect(db, config, JULY)
     assert (result.collected, result.files) == (0, [])
-    assert [(s.line, s.reason) for s in result.skipped] == [(july, collection.CHANGED_MEANWHILE)]
+    assert [(s.line, s.reason) for s in result.skipped] == [(july, CHANGED_MEANWHILE)]
     assert statuses(db, [july]) == ["PAID"]
     assert outbox_files(config) == [] and partial_files(config) == []

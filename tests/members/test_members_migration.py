@@ -10,8 +10,9 @@ import pytest
 from collection.collect_cases import outbox_files, read_transactions
 from members.members_support import MIGRATION_HEADER, club_csv, member_row, signed_on
 
+from sepa_batch import collection
 from sepa_batch.errors import InvalidInputs
-from sepa_batch.services import collection, sales
+from sepa_batch.services import sales
 from sepa_batch.services.master_data import import_customers
 
 TODAY = date(2026, 11, 20)

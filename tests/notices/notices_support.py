@@ -17,12 +17,12 @@ from conftest import Cli, write_config
 from sqlalchemy import select, update
 from support import FIXTURES
 
+from sepa_batch import collection, notices
 from sepa_batch import config as config_module
-from sepa_batch import notices
 from sepa_batch.db.schema import Customer, DunningNotice
 from sepa_batch.db.session import Database
 from sepa_batch.demo.founding import members_csv
-from sepa_batch.services import collection, master_data, sales
+from sepa_batch.services import master_data, sales
 from sepa_batch.services.unpaid import UnpayOptions, unpay
 
 DAY = date(2010, 7, 20)

@@ -12,11 +12,12 @@ from notices.notices_support import DAY, NOW, dunning_notices, free_port, smtp_s
 from sqlalchemy import select, update
 from support import FIXTURES
 
+from sepa_batch import collection
 from sepa_batch import config as config_module
 from sepa_batch.db.schema import Customer, LedgerLine, NoticeDelivery
 from sepa_batch.db.session import Database
 from sepa_batch.errors import InvalidInput, InvalidInputs, SepaBatchError
-from sepa_batch.services import collection, delivery, master_data, sales
+from sepa_batch.services import delivery, master_data, sales
 from sepa_batch.services.unpaid import UnpayOptions, unpay
 
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from support import FIXTURES
 
+from sepa_batch.collection import collect_due
 from sepa_batch.config import Config
 from sepa_batch.db.schema import (
     BankFile,
@@ -23,7 +24,6 @@ from sepa_batch.db.session import Database
 from sepa_batch.domain.model import Mode
 from sepa_batch.returns.records import ReturnItem
 from sepa_batch.services import sales, settlement, unpaid
-from sepa_batch.services.collection import collect_due
 from sepa_batch.services.common import payment_line
 from sepa_batch.services.master_data import import_articles, import_customers
 

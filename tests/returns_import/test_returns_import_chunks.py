@@ -12,6 +12,7 @@ from returns_import.bank_messages import pain002
 from sqlalchemy import select
 from support import FIXTURES
 
+from sepa_batch import collection
 from sepa_batch.db.schema import (
     AppliedReturn,
     BankFile,
@@ -21,7 +22,7 @@ from sepa_batch.db.schema import (
     PreNotification,
     ReturnItem,
 )
-from sepa_batch.services import collection, master_data, returns, sales
+from sepa_batch.services import master_data, returns, sales
 
 REJECTED_ON = date(2010, 7, 4)
 

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from support import FIXTURES
 
 from sepa_batch.bank.simulator import simulate
+from sepa_batch.collection import collect_due
 from sepa_batch.db.schema import PaymentBatch
 from sepa_batch.returns import parse_file
 from sepa_batch.services import master_data, sales
-from sepa_batch.services.collection import collect_due
 from sepa_batch.services.returns import import_returns
 from sepa_batch.services.settlement import settle
 

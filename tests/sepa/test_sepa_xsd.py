@@ -122,3 +122,35 @@ def test_published_bank_samples_are_valid(name):
         pytest.skip("../shared/samples is not beside the repository")
     version = V08 if name.endswith(".08.xml") else V02
     validate_file(SAMPLES / name, version)
+
+
+def write_checked(path: Path, data: bytes, piece: int = 97) -> None:
+    """Write ``data`` through a ValidatingWriter in small pieces, as the writer does."""
+    with path.open("wb") as out:
+        checked = xsd.ValidatingWriter(out, path, V08)
+        for start in range(0, len(data), piece):
+            checked.write(data[start : start + piece])
+    checked.finish()
+
+
+def test_a_message_validated_as_it_is_written_is_written_whole(tmp_path):
+    path = tmp_path / "ok.xml"
+    write_checked(path, golden())
+    assert path.read_bytes() == golden()
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (lambda data: data.replace(b"<ChrgBr>SLEV", b"<ChrgBr>XXXX", 1), ["ChrgBr", "line"]),
+        (lambda data: data[: data.rindex(b"</DrctDbtTxInf>") + 15], ["truncated"]),
+        (lambda data: data.replace(b"</Document>", b""), ["truncated"]),
+        (lambda data: data.replace(b"</GrpHdr>", b"</GrpHdrX>", 1), ["line"]),
+    ],
+)
+def test_a_message_validated_as_it_is_written_is_refused_when_invalid(tmp_path, change, words):
+    path = tmp_path / "bad.xml"
+    with pytest.raises(SepaBatchError, match=r"not a valid pain\.008\.001\.08 message") as caught:
+        write_checked(path, change(golden()))
+    for word in words:
+        assert word in str(caught.value)

@@ -7,8 +7,9 @@ from datetime import date, datetime
 import pytest
 from support import FIXTURES
 
+from sepa_batch import collection
 from sepa_batch.db.schema import LedgerLine
-from sepa_batch.services import collection, master_data, sales
+from sepa_batch.services import master_data, sales
 
 
 @pytest.fixture

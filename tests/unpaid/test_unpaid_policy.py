@@ -10,9 +10,9 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from sepa_batch import collection
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PreNotification
 from sepa_batch.errors import InvalidInput, TransitionRefused
-from sepa_batch.services import collection
 from sepa_batch.services.unpaid import UnpayOptions, unpay
 
 DAY = date(2010, 7, 8)

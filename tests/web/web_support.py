@@ -7,8 +7,9 @@ from datetime import date, datetime
 
 from support import FIXTURES
 
+from sepa_batch import collection
 from sepa_batch.db.schema import LedgerLine
-from sepa_batch.services import collection, master_data, sales
+from sepa_batch.services import master_data, sales
 from sepa_batch.services import users as user_service
 
 CODES = {"admin": "admin-code-1", "desk": "desk-code-22", "compta": "compta-code-3"}

@@ -12,10 +12,10 @@ from typing import NamedTuple
 import pycountry
 
 from sepa_batch.db.schema import Customer
+from sepa_batch.domain.calendar import add_months
 from sepa_batch.errors import InvalidInput
 from sepa_batch.identifiers import email_problem, text_problem
 from sepa_batch.labels import LANGUAGES
-from sepa_batch.services.collection import add_months
 from sepa_batch.services.master_data.fields import (
     column_length,
     valid_bic,
