@@ -40,8 +40,8 @@ from sepa_batch.scheduler import Runtime, run_due
 from sepa_batch.services import master_data, sales
 from sepa_batch.services.common import customer_by_code
 from sepa_batch.services.ledger import blocked_customers, ledger_document, open_overdue_lines
+from sepa_batch.services.payment import pay
 from sepa_batch.services.reports import journal_entries
-from sepa_batch.services.unpaid import pay
 
 FIRST_NAMES = (
     "Élodie",

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.middleware.sessions import SessionMiddleware
 
+from sepa_batch import unpaid as unpaid_service
 from sepa_batch.config import Config
 from sepa_batch.db.schema import Article, LedgerLine
 from sepa_batch.db.session import Database
@@ -38,7 +39,7 @@ from sepa_batch.errors import InvalidInputs, NotFound, SepaBatchError
 from sepa_batch.services import customers as customer_service
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import master_data
-from sepa_batch.services import unpaid as unpaid_service
+from sepa_batch.services import payment as payment_service
 from sepa_batch.services import users as user_service
 from sepa_batch.web import month
 from sepa_batch.web.text import FormError, Text, parse_day, parse_money
@@ -432,7 +433,7 @@ def create_app(
             chosen = _mode(text, mode) if mode else None
             if not may_pay(line):
                 raise FormError(text("cannot_pay"))
-            payment = unpaid_service.pay(db, line.id, paid_on, mode=chosen)
+            payment = payment_service.pay(db, line.id, paid_on, mode=chosen)
         except FormError as exc:
             return dialog(request, user, "pay.html", view, line, form, [str(exc)])
         except SepaBatchError as exc:

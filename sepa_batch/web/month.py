@@ -32,13 +32,15 @@ from sepa_batch.db.session import Database
 from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.errors import NotFound, SepaBatchError
 from sepa_batch.files import spreadsheet_cell
+from sepa_batch.matching import review as review_service
+from sepa_batch.matching.apply import FileOutcome
 from sepa_batch.reports import fec, render
 from sepa_batch.reports.model import Period, Report
 from sepa_batch.services import collection as collection_service
 from sepa_batch.services import delivery as delivery_service
+from sepa_batch.services import inbox as inbox_service
 from sepa_batch.services import ledger as ledger_service
 from sepa_batch.services import reports as report_service
-from sepa_batch.services import returns as returns_service
 from sepa_batch.services import users as user_service
 from sepa_batch.web.text import FormError, Text, parse_day, parse_money
 
@@ -183,7 +185,7 @@ def register(
             failed=failed,
             outcomes=outcomes,
             errors=errors or [],
-            queue=returns_service.review_items(db),
+            queue=review_service.review_items(db),
             imports=imports,
             candidates=candidates,
             limit=upload_limit,
@@ -216,18 +218,18 @@ def register(
         for name, saved in saved_files:
             if saved is None:
                 outcomes.append(
-                    returns_service.FileOutcome(
+                    FileOutcome(
                         name,
                         error=f"{name}: larger than {upload_limit} bytes: refused",
                     )
                 )
                 continue
             try:
-                [outcome] = returns_service.import_returns(db, config, [saved], today())
+                [outcome] = inbox_service.import_returns(db, config, [saved], today())
             except SepaBatchError as exc:
-                outcome = returns_service.FileOutcome(name, error=str(exc))
+                outcome = FileOutcome(name, error=str(exc))
             except Exception as exc:  # an error applying one file must not hide the others
-                outcome = returns_service.FileOutcome(name, error=f"{name}: {exc}")
+                outcome = FileOutcome(name, error=f"{name}: {exc}")
             outcome.path = name
             outcomes.append(outcome)
             user_service.record(
@@ -249,7 +251,7 @@ def register(
         user=Depends(writer),
     ) -> Response:
         text = Text(user.language)
-        item = next((i for i in returns_service.review_items(db) if i["id"] == item_id), None)
+        item = next((i for i in review_service.review_items(db) if i["id"] == item_id), None)
         if item is None:
             raise NotFound(f"return item {item_id}: not open for review")
         errors = []
@@ -310,7 +312,7 @@ def register(
         elif action != "dismiss":
             return returns_page(request, user, errors=[text("refused", message=action)])
         try:
-            document = returns_service.resolve(
+            document = review_service.resolve(
                 db, config, item_id, apply_to=apply_to, note=note, by=user.name, at=clock(),
                 today=today(),
             )  # fmt: skip
