@@ -11,7 +11,8 @@ parse, match, unpaid workflow (fee, reversal, re-presentation, dunning, pre-noti
 commit, notices written. Then it checks that exactly N returns were applied and that the ledger
 is right for every returned line: UNPAID with one reversal of minus its amount and
 re-presentations of amount + fee, or (a technical reason) back to SCHEDULED with nothing added.
-The last line printed is one JSON object (``wall_s``, ``peak_rss_mb``, ``database``).
+The last line printed is one JSON object (``wall_s``, ``cpu_s`` — the import's CPU time in
+this process —, ``peak_rss_mb``, ``database``).
 """
 
 from __future__ import annotations
@@ -341,9 +342,9 @@ def run(args, folder: Path, url: str) -> dict:
     with db.reader() as session:
         first_new_id = session.execute(select(func.max(LedgerLine.id))).scalar_one() + 1
     rss_before = peak_rss_mb()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     [outcome] = import_returns(db, config, [camt], booked_on)
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     assert outcome.error is None, outcome.error
     print(
         f"import: applied {outcome.applied}, unmatched {outcome.unmatched}, duplicates "
@@ -359,6 +360,7 @@ def run(args, folder: Path, url: str) -> dict:
         "database": args.database,
         "realistic": args.realistic,
         "wall_s": round(wall, 2),
+        "cpu_s": round(cpu, 2),  # this process's; PostgreSQL's server is not counted
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "returns_per_s": round(args.returns / wall, 1),
         "applied": outcome.applied,

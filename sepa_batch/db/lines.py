@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sepa_batch.db.bulk import insert_rows
 from sepa_batch.db.schema import LedgerLine
 from sepa_batch.domain.model import LineKind
 
@@ -65,15 +66,25 @@ def new_line(
 def insert_lines(session: Session, rows: list[dict]) -> list[int]:
     """Insert ledger lines (rows of :func:`new_line`) in order; their ids, in the same order.
 
-    PostgreSQL returns the ids of a batched INSERT in the order of the rows. SQLite cannot
-    (SQLAlchemy would insert row by row), but it gives a new row the largest id + 1 and the
-    transaction holds the only write lock (``BEGIN IMMEDIATE``): the ids are given here, the
-    very ones SQLite would give, and the rows inserted with one executemany."""
+    The ids are taken first, ascending — the very ids the database would give the rows one
+    after the other — and the rows inserted with them (``COPY`` on PostgreSQL, see
+    :func:`sepa_batch.db.bulk.insert_rows`): several times faster than an INSERT ...
+    RETURNING of many rows, whose ids must come back in the order of the rows."""
+    ids = _new_ids(session, len(rows))
+    with_ids = [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)]
+    insert_rows(session, LedgerLine.__table__, with_ids)
+    return ids
+
+
+def _new_ids(session: Session, count: int) -> list[int]:
+    """``count`` new ids of ``ledger_lines``, ascending. PostgreSQL: from the table's sequence,
+    in one round trip (never given twice, also to a concurrent transaction). SQLite gives a
+    new row the largest id + 1, and the transaction holds the only write lock (``BEGIN
+    IMMEDIATE``): the next ``count`` ids are this transaction's."""
     table = LedgerLine.__table__
     if session.get_bind().dialect.name != "sqlite":
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        return list(session.execute(statement, rows).scalars())
+        sequence = func.pg_get_serial_sequence(table.name, table.c.id.name)
+        taken = select(func.nextval(sequence)).select_from(func.generate_series(1, count))
+        return sorted(session.execute(taken).scalars())
     first = (session.execute(select(func.max(table.c.id))).scalar_one() or 0) + 1
-    ids = list(range(first, first + len(rows)))
-    session.execute(insert(table), [{**row, "id": id_} for row, id_ in zip(rows, ids, strict=True)])
-    return ids
+    return list(range(first, first + count))

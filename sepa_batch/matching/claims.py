@@ -6,9 +6,10 @@ Looked up by chunk, claimed in memory, written with the chunk. The table's prima
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sepa_batch.db.bulk import insert_rows
 from sepa_batch.db.schema import AppliedReturn
 from sepa_batch.unpaid.cases import slices
 
@@ -42,8 +43,7 @@ class Claims:
         return True
 
     def write(self) -> None:
-        if self.new:
-            self.session.execute(insert(AppliedReturn.__table__), self.new)
+        insert_rows(self.session, AppliedReturn.__table__, self.new)
         self.known.clear()
         self.taken.clear()
         self.new = []

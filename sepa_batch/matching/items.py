@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sepa_batch.config import Config
+from sepa_batch.db.bulk import insert_rows
 from sepa_batch.db.schema import LedgerLine
 from sepa_batch.db.schema import ReturnItem as ReturnItemRow
 from sepa_batch.domain.model import Status
@@ -29,9 +30,9 @@ from sepa_batch.unpaid.cases import load_cases
 if TYPE_CHECKING:
     from sepa_batch.matching.apply import FileOutcome
 
-#: Items planned and written together: their lines are read with one query, their changes
-#: written with a few statements.
-CHUNK = 500
+#: Items planned and written together: their lines are read with one query (``IN_CHUNK``
+#: keys), their changes written with a few statements.
+CHUNK = 1000
 
 
 def _one_at_a_time(item: ReturnItem) -> bool:
@@ -106,9 +107,8 @@ class Application:
     def write(self) -> None:
         self.unpaid.write()
         self.claims.write()
-        if self.records:
-            self.session.execute(insert(ReturnItemRow.__table__), self.records)
-            self.records = []
+        insert_rows(self.session, ReturnItemRow.__table__, self.records)
+        self.records = []
 
     def record(
         self,

@@ -17,12 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch import labels, notices
 from sepa_batch.config import Config
-from sepa_batch.db.bulk import update_by_id
+from sepa_batch.db.bulk import insert_rows, update_by_id
 from sepa_batch.db.lines import insert_lines, new_line
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PaymentBatch, PreNotification
 from sepa_batch.domain import transitions, unpaid_rules
@@ -238,8 +238,7 @@ class UnpaidBatch:
                 added.outcome.representation_lines.append(line_id)
                 if added.row["mode"] == Mode.DIRECT_DEBIT:
                     prenotifications.append(self._prenotification(added, line_id))
-        if prenotifications:
-            self.session.execute(insert(PreNotification.__table__), prenotifications)
+        insert_rows(self.session, PreNotification.__table__, prenotifications)
 
     def _prenotification(self, added: _NewLine, line_id: int) -> dict:
         """A direct debit of a new amount is pre-notified (amount, date, UMR, creditor id)."""

@@ -7,7 +7,7 @@ lines and their customers stay locked (PostgreSQL) until the transaction ends.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from sepa_batch.db.queries import current_mandate_id
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PaymentBatch
@@ -16,6 +16,9 @@ from sepa_batch.domain.unpaid_rules import MandateFacts, UnpaidCase
 
 #: Values in one ``IN (...)`` list.
 IN_CHUNK = 1000
+
+#: The customer's current mandate, read with the line (:func:`current_mandate_id`).
+_Current = aliased(Mandate, name="current_mandate")
 
 _CASE_COLUMNS = (
     LedgerLine.id,
@@ -37,6 +40,9 @@ _CASE_COLUMNS = (
     Customer.dunning_since,
     Mandate.status.label("mandate_status"),
     Mandate.reference,
+    _Current.id.label("current_id"),
+    _Current.status.label("current_status"),
+    _Current.reference.label("current_reference"),
 )
 
 
@@ -46,55 +52,43 @@ def slices(values: list) -> list[list]:
 
 
 def load_cases(session: Session, *criteria) -> list[UnpaidCase]:
-    """The lines that meet ``criteria`` with what the workflow reads; the lines and their
-    customers stay locked until the transaction ends."""
+    """The lines that meet ``criteria`` with what the workflow reads, in one query; the lines
+    and their customers stay locked until the transaction ends."""
     rows = session.execute(
         select(*_CASE_COLUMNS)
         .join(Customer, Customer.id == LedgerLine.customer_id)
         .outerjoin(Mandate, Mandate.id == LedgerLine.mandate_id)
         .outerjoin(PaymentBatch, PaymentBatch.id == LedgerLine.batch_id)
+        .outerjoin(_Current, _Current.id == current_mandate_id(LedgerLine.customer_id))
         .where(*criteria)
         .with_for_update(of=(LedgerLine, Customer))
-    ).all()
-    current = current_mandates(session, {row.customer_id for row in rows})
-    return [
-        UnpaidCase(
-            line_id=row.id,
-            customer_id=row.customer_id,
-            status=row.status,
-            mode=row.mode,
-            amount_cents=row.amount_cents,
-            label=row.label,
-            due_date=row.due_date,
-            direct_debit_tries=row.direct_debit_tries,
-            batch_id=row.batch_id,
-            end_to_end_id=row.end_to_end_id,
-            mandate_id=row.mandate_id,
-            first_collection=row.sequence_type == SequenceType.FRST,
-            customer_code=row.code,
-            customer_name=row.name,
-            customer_email=row.email,
-            customer_language=row.language,
-            dunning_since=row.dunning_since,
-            line_mandate=None
-            if row.mandate_id is None
-            else MandateFacts(row.mandate_id, row.mandate_status, row.reference),
-            current_mandate=current.get(row.customer_id),
-        )
-        for row in rows
-    ]
+    )
+    return [_case(row) for row in rows]
 
 
-def current_mandates(session: Session, customer_ids: set[int]) -> dict[int, MandateFacts]:
-    """Each customer's current mandate (:func:`sepa_batch.db.queries.current_mandate_id`)."""
-    found: dict[int, MandateFacts] = {}
-    for ids in slices(sorted(customer_ids)):
-        rows = session.execute(
-            select(Mandate.id, Mandate.customer_id, Mandate.status, Mandate.reference).where(
-                Mandate.customer_id.in_(ids),
-                Mandate.id == current_mandate_id(Mandate.customer_id),
-            )
-        )
-        for row in rows:
-            found[row.customer_id] = MandateFacts(row.id, row.status, row.reference)
-    return found
+def _case(row) -> UnpaidCase:
+    return UnpaidCase(
+        line_id=row.id,
+        customer_id=row.customer_id,
+        status=row.status,
+        mode=row.mode,
+        amount_cents=row.amount_cents,
+        label=row.label,
+        due_date=row.due_date,
+        direct_debit_tries=row.direct_debit_tries,
+        batch_id=row.batch_id,
+        end_to_end_id=row.end_to_end_id,
+        mandate_id=row.mandate_id,
+        first_collection=row.sequence_type == SequenceType.FRST,
+        customer_code=row.code,
+        customer_name=row.name,
+        customer_email=row.email,
+        customer_language=row.language,
+        dunning_since=row.dunning_since,
+        line_mandate=None
+        if row.mandate_id is None
+        else MandateFacts(row.mandate_id, row.mandate_status, row.reference),
+        current_mandate=None
+        if row.current_id is None
+        else MandateFacts(row.current_id, row.current_status, row.current_reference),
+    )
