@@ -23,6 +23,7 @@ def _closing_days(year: int) -> frozenset[date]:
     return frozenset(holidays.financial_holidays("XECB", years=year))
 
 
+@lru_cache(maxsize=4096)  # asked for every re-presentation of a return file
 def is_business_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _closing_days(day.year)
 
