@@ -5,8 +5,9 @@
     .venv/bin/python benchmarks/collect.py --instalments 10000 --realistic --database postgresql
 
 1. builds a fresh SQLite database (in a temporary folder, or ``--dir``) holding N due
-   direct-debit instalments on N distinct customers and mandates — bulk Core inserts of dict
-   lists, in a child process so that building does not count in the peak memory;
+   direct-debit instalments on N distinct customers and mandates — ``realistic.py``'s row
+   builders and bulk loader, in a child process so that building does not count in the peak
+   memory;
 2. times the whole ``collect_due`` (select, decide, mark submitted, write, validate against
    the XSD, commit, publish) and reports wall time, peak RSS and transactions per second;
 3. for the same payments (the first ``--sepaxml-cap`` of them, 100 000 by default: sepaxml's
@@ -30,21 +31,17 @@ and with ``validate=True``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import cProfile
 import json
 import multiprocessing
 import os
-import platform
-import resource
 import sys
 import tempfile
-import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from sepa_batch import config as config_module
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PaymentBatch
@@ -59,82 +56,37 @@ TODAY = date(2026, 12, 1)
 CREATED_AT = datetime(2026, 12, 1, 6, 0, 0)
 CHUNK = 50_000
 
-FIRST = ["Élodie", "François", "Jürgen", "Maëlle", "Sören", "Chloé", "Théo", "Zoë", "Ana", "Ueli"]
-LAST = ["Martin", "Lefèvre", "Weiß", "Van den Broeck", "Groß-Bäcker", "N'Guyen", "Dubois-Müller",
-        "Núñez", "Zürcher", "Garçon & Fils"]  # fmt: skip
-# (country, share in 100, BBAN maker from a serial number, BIC or None, town)
-COUNTRIES = [
-    ("FR", 40, lambda n: f"3000400003{n:011d}{n % 97:02d}", "BNPAFRPP", "Lyon"),
-    ("DE", 25, lambda n: f"37040044{n:010d}", "COBADEFFXXX", "Köln"),
-    ("BE", 10, lambda n: f"539{n:07d}{n % 97 or 97:02d}", None, "Bruxelles"),
-    ("NL", 10, lambda n: f"ABNA{n:010d}", "ABNANL2A", "Amsterdam"),
-    ("ES", 5, lambda n: f"21000418{n % 100:02d}{n:010d}", None, "Madrid"),
-    ("IT", 5, lambda n: f"X0542811101{n:012d}", None, "Milano"),
-    ("CH", 5, lambda n: f"00762{n:012d}", "UBSWCHZH80A", "Zürich"),
-]
-_LETTERS = {chr(c): str(c - 55) for c in range(ord("A"), ord("Z") + 1)}
 
-
-def iban(country: str, bban: str) -> str:
-    """An IBAN with correct ISO 7064 check digits."""
-    digits = "".join(_LETTERS.get(ch, ch) for ch in bban + country + "00")
-    return f"{country}{98 - int(digits) % 97:02d}{bban}"
-
-
-def _country_of(number: int):
-    slot = number % 100
-    for entry in COUNTRIES:
-        if slot < entry[1]:
-            return entry
-        slot -= entry[1]
-    raise AssertionError(number)
-
-
-def _rows(start: int, stop: int):
+def _rows(start: int, stop: int) -> tuple[list, list, list]:
+    """Customers ``start`` to ``stop - 1`` (``realistic.customer_row``, without e-mail), their
+    mandates (10 % new: FRST) and one due instalment each (5 % re-presentations, due earlier:
+    a second collection date)."""
     customers, mandates, lines = [], [], []
     for n in range(start, stop):
-        code, _, bban, bic, town = _country_of(n)
-        name = f"{FIRST[n % 10]} {LAST[(n // 10) % 10]} {n}"
-        fresh = n % 10 == 3  # 10 % new mandates: FRST
-        customers.append(
-            {"id": n, "code": f"M{n:08d}", "name": name, "email": None, "street": "Hauptstrasse",
-             "building_number": str(n % 200 + 1), "postcode": f"{8000 + n % 900}", "town": town,
-             "country": code, "dunning_since": None}
-        )  # fmt: skip
+        fresh = n % 10 == 3
+        customers.append(realistic.customer_row(n)._replace(email=None))
         mandates.append(
-            {"id": n, "customer_id": n, "reference": f"RUM-{n:010d}", "iban": iban(code, bban(n)),
-             "bic": bic if n % 2 else None, "status": "ACTIVE", "status_reason": None,
-             "signed_on": date(2026, 11, 2) if fresh else date(2015 + n % 10, 1 + n % 12, 1),
-             "one_off": False, "first_used": not fresh,
-             "last_presented_on": None if fresh else date(2026, 11, 5),
-             "amend_original_reference": None, "amend_original_iban": None,
-             "amend_new_bank": False}
-        )  # fmt: skip
-        represented = n % 20 == 7  # 5 % re-presentations, due earlier: a second date
-        lines.append(
-            {"id": n, "customer_id": n, "kind": "payment", "date": date(2026, 11, 1),
-             "label": "Re-presentation cotisation 11/2026" if represented
-             else "Cotisation décembre 2026",
-             "amount_cents": 3500 + (n * 37) % 5500, "article_id": None, "mode": "DIRECT_DEBIT",
-             "due_date": date(2026, 11, 20) if represented else date(2026, 12, 5),
-             "status": "SCHEDULED", "paid_on": None, "represents_id": None, "batch_id": None,
-             "mandate_id": None, "end_to_end_id": None, "collection_date": None,
-             "reason_code": None, "direct_debit_tries": 0, "presentations": 0,
-             "needs_review": False}
-        )  # fmt: skip
+            realistic.mandate_row(n, date(2026, 11, 2), None)
+            if fresh
+            else realistic.mandate_row(n, date(2015 + n % 10, 1 + n % 12, 1), date(2026, 11, 5))
+        )
+        represented = n % 20 == 7
+        label = "Re-presentation cotisation 11/2026" if represented else "Cotisation décembre 2026"
+        due = "2026-11-20" if represented else "2026-12-05"
+        lines.append(realistic.LineRow(n, n, "payment", "2026-11-01", label,
+                                       3500 + (n * 37) % 5500, None, "DIRECT_DEBIT", due,
+                                       "SCHEDULED"))  # fmt: skip
     return customers, mandates, lines
 
 
 def build_database(url: str, count: int) -> None:
-    """Schema by migration, then N customers, mandates and instalments by bulk inserts."""
+    """Schema by migration, then N customers, mandates and instalments by bulk loads."""
     db = Database(url)
     db.migrate()
-    with db.engine.begin() as connection:
+    with realistic.bulk_load(db) as (_, loader):
         for start in range(1, count + 1, CHUNK):
-            customers, mandates, lines = _rows(start, min(start + CHUNK, count + 1))
-            connection.execute(insert(Customer.__table__), customers)
-            connection.execute(insert(Mandate.__table__), mandates)
-            connection.execute(insert(LedgerLine.__table__), lines)
+            for rows in _rows(start, min(start + CHUNK, count + 1)):
+                loader.load(rows)
     with db.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
     db.dispose()
@@ -156,43 +108,6 @@ def make_config(folder: Path, url: str | None = None) -> config_module.Config:
     return config_module.load(path)
 
 
-class PeakRss:
-    """Samples the resident memory of this process and its children (the writer processes)
-    every 50 ms; ``peak_mb`` is the highest sum seen, which counts shared pages once per
-    process (an upper bound). Without psutil: this process's ru_maxrss only."""
-
-    def __init__(self):
-        self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak_mb = max(self.peak_mb, own_peak_rss_mb())
-
-    def _sample(self) -> None:
-        try:
-            import psutil
-        except ImportError:
-            return
-        me = psutil.Process()
-        while not self._stop.wait(0.05):
-            total = 0
-            for process in [me, *me.children(recursive=True)]:
-                with contextlib.suppress(psutil.Error):
-                    total += process.memory_info().rss
-            self.peak_mb = max(self.peak_mb, total / 2**20)
-
-
-def own_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
 def run_collect(config, workers: int | None, profile: str | None):
     """The whole collect_due, timed; also when its files started and finished being written."""
     db = Database(config.database_url)
@@ -211,7 +126,7 @@ def run_collect(config, workers: int | None, profile: str | None):
     collection._record_all, collection._Writers.wait = record, wait
     profiler = cProfile.Profile() if profile else None
     try:
-        with PeakRss() as rss:
+        with realistic.PeakRss() as rss:
             started = time.perf_counter()
             if profiler:
                 profiler.enable()
@@ -306,18 +221,6 @@ def time_sepaxml(config, payments, validate: bool) -> float:
     return time.perf_counter() - started
 
 
-def machine() -> str:
-    model = "?"
-    with contextlib.suppress(OSError):
-        for text in Path("/proc/cpuinfo").read_text().splitlines():
-            if text.startswith("model name"):
-                model = text.split(":", 1)[1].strip()
-                break
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({model}), Python {platform.python_version()}, "
-            f"load average {load}")  # fmt: skip
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--instalments", type=int, required=True, help="due instalments (N)")
@@ -343,7 +246,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--analyze", action="store_true", help="ANALYZE the realistic database")
     args = parser.parse_args(argv)  # fmt: skip
 
-    print(machine())
+    print(realistic.machine())
     with tempfile.TemporaryDirectory(prefix="sepa-bench-") as scratch:
         folder = (args.dir or Path(scratch)).resolve()
         folder.mkdir(parents=True, exist_ok=True)
@@ -382,8 +285,8 @@ def run(args, folder: Path, config) -> dict:
     print(f"collect_due: {result.collected} collected, {len(result.skipped)} skipped, "
           f"{len(result.files)} file(s) in {wall:.2f} s — {planned:.2f} s to plan (full "
           f"files being written meanwhile), {writing:.2f} s to mark the lines and finish "
-          f"the files; peak RSS {rss:.0f} MB (with the "
-          f"writer processes; this process alone {own_peak_rss_mb():.0f} MB)")  # fmt: skip
+          f"the files; peak RSS {rss:.0f} MB (with the writer processes; this process "
+          f"alone {realistic.own_peak_rss_mb():.0f} MB)")  # fmt: skip
     for block in result.blocks[:8]:
         print(f"  {block.pmtinf_id} {block.sequence_type} {block.collection_date} "
               f"{block.transactions} tx {block.control_sum_cents / 100:.2f} EUR")  # fmt: skip

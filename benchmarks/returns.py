@@ -2,23 +2,26 @@
 
     python benchmarks/returns.py --returns 10000
     python benchmarks/returns.py --returns 10000 --realistic --database postgresql
+    python benchmarks/returns.py --returns 20000 --realistic --profile returns.prof
 
 Builds a fresh database (SQLite, or a PostgreSQL schema of its own with ``--database
-postgresql``) with N SUBMITTED direct-debit lines on N customers (bulk inserts; with
-``--realistic`` every customer also has a year of history, see ``realistic.py``), writes a
+postgresql``) with N SUBMITTED direct-debit lines on N customers (in a child process, by
+``realistic.py``'s bulk loader; with ``--realistic`` every customer also has a year of
+history, see ``realistic.py``), writes a
 camt.054.001.02 returning N of them with a mix of reason codes, then times the whole import:
 parse, match, unpaid workflow (fee, reversal, re-presentation, dunning, pre-notifications),
 commit, notices written. Then it checks that exactly N returns were applied and that the ledger
 is right for every returned line: UNPAID with one reversal of minus its amount and
 re-presentations of amount + fee, or (a technical reason) back to SCHEDULED with nothing added.
-The last line printed is one JSON object (``wall_s``, ``cpu_s`` — the import's CPU time in
-this process —, ``peak_rss_mb``, ``database``).
+The last line printed is one JSON object (``wall_s``, ``peak_rss_mb``, ``database``).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
+import multiprocessing
 import os
 import resource
 import sys
@@ -36,9 +39,7 @@ from sepa_batch import config as config_module  # noqa: E402
 from sepa_batch.db.schema import (  # noqa: E402
     Article,
     BankFile,
-    Customer,
     LedgerLine,
-    Mandate,
     PaymentBatch,
     ReturnItem,
 )
@@ -75,125 +76,38 @@ def reason(number: int) -> str:
 
 def build_database(db: Database, count: int, chunk: int = 20_000) -> dict[int, tuple[str, int]]:
     """N customers with one SUBMITTED line each; line id → (end-to-end id, cents)."""
-    with db.engine.begin() as connection:
+    with realistic.bulk_load(db) as (connection, loader):
         connection.execute(
             insert(Article),
-            [
-                {
-                    "code": "FRAIS_REJET",
-                    "label": "Frais de rejet",
-                    "price_cents": 1000,
-                    "kind": "REJECTION_FEE",
-                }
-            ],
-        )
+            [{"code": "FRAIS_REJET", "label": "Frais de rejet", "price_cents": 1000,
+              "kind": "REJECTION_FEE"}],
+        )  # fmt: skip
+        created = datetime(2026, 11, 2, 6)
         connection.execute(
-            insert(BankFile),
-            [
-                {
-                    "id": 1,
-                    "message_id": "BENCH-1",
-                    "path": "history/BENCH-1.xml",  # a name only: published long ago
-                    "format": "pain.008.001.08",
-                    "created_at": datetime(2026, 11, 2, 6),
-                    "published_at": datetime(2026, 11, 2, 6),
-                    "transactions": count,
-                    "control_sum_cents": 4990 * count,
-                }
-            ],
+            insert(BankFile), [realistic.bank_file(1, "BENCH-1", created, count, 4990 * count)]
         )
         connection.execute(
             insert(PaymentBatch),
-            [
-                {
-                    "id": 1,
-                    "bank_file_id": 1,
-                    "pmtinf_id": "BENCH-1-001",
-                    "sequence_type": "RCUR",
-                    "collection_date": COLLECTED_ON,
-                    "transactions": count,
-                    "control_sum_cents": 4990 * count,
-                }
-            ],
+            [realistic.payment_batch(1, "BENCH-1-001", COLLECTED_ON, count, 4990 * count)],
         )
         for start in range(1, count + 1, chunk):
-            numbers = range(start, min(start + chunk, count + 1))
-            connection.execute(
-                insert(Customer),
-                [
-                    {
-                        "id": n,
-                        "code": f"C{n:07d}",
-                        "name": f"Member {n}",
-                        "email": None,
-                        "street": None,
-                        "building_number": None,
-                        "postcode": "69002",
-                        "town": "Lyon",
-                        "country": "FR",
-                        "dunning_since": None,
-                    }
-                    for n in numbers
-                ],
-            )
-            connection.execute(
-                insert(Mandate),
-                [
-                    {
-                        "id": n,
-                        "customer_id": n,
-                        "reference": f"MND-{n:07d}",
-                        "iban": IBAN,
-                        "bic": None,
-                        "signed_on": date(2025, 1, 1),
-                        "status": "ACTIVE",
-                        "status_reason": None,
-                        "one_off": False,
-                        "first_used": True,
-                        "last_presented_on": COLLECTED_ON,
-                        "amend_original_reference": None,
-                        "amend_original_iban": None,
-                        "amend_new_bank": False,
-                    }
-                    for n in numbers
-                ],
-            )
-            connection.execute(
-                insert(LedgerLine),
-                [
-                    {
-                        "id": n,
-                        "customer_id": n,
-                        "kind": "payment",
-                        "date": date(2026, 10, 1),
-                        "label": "Abonnement 11/2026",
-                        "amount_cents": 4990,
-                        "article_id": None,
-                        "mode": "DIRECT_DEBIT",
-                        "due_date": COLLECTED_ON,
-                        "status": "SUBMITTED",
-                        "paid_on": None,
-                        "represents_id": None,
-                        "reverses_id": None,
-                        "batch_id": 1,
-                        "mandate_id": n,
-                        "end_to_end_id": f"SB-L{n}-1",
-                        "collection_date": COLLECTED_ON,
-                        "reason_code": None,
-                        "direct_debit_tries": 0,
-                        "presentations": 1,
-                        "needs_review": False,
-                    }
-                    for n in numbers
-                ],
-            )
-        if not db.is_sqlite:  # ids given: the sequences go past them
-            for table in ("customers", "mandates", "ledger_lines", "articles"):
-                connection.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                )
+            for rows in _rows(range(start, min(start + chunk, count + 1))):
+                loader.load(rows)
     return {n: (f"SB-L{n}-1", 4990) for n in range(1, count + 1)}
+
+
+def _rows(numbers: range) -> tuple[list, list, list]:
+    """The customers, mandates and SUBMITTED lines (ids ``numbers``) of the first shape."""
+    due = COLLECTED_ON.isoformat()
+    return (
+        [realistic.CustomerRow(n, f"C{n:07d}", f"Member {n}", None, None, None, "69002",
+                               "Lyon", "FR") for n in numbers],
+        [realistic.MandateRow(n, n, f"MND-{n:07d}", IBAN, None, "ACTIVE", None, "2025-01-01",
+                              0, 1, due) for n in numbers],
+        [realistic.LineRow(n, n, "payment", "2026-10-01", "Abonnement 11/2026", 4990, None,
+                           "DIRECT_DEBIT", due, "SUBMITTED", None, None, None, 1, n,
+                           f"SB-L{n}-1", due, None, 0, 1) for n in numbers],
+    )  # fmt: skip
 
 
 def write_camt054(
@@ -296,6 +210,7 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=10_000)
     parser.add_argument("--dir", type=Path, default=None, help="keep the files here")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--profile", default=None, help="write cProfile stats of the import")
     parser.add_argument(
         "--realistic", action="store_true", help="customers with a year of history (realistic.py)"
     )
@@ -306,6 +221,38 @@ def main() -> None:
     with realistic.database(args.database, folder) as url:
         figures = run(args, folder, url)
     print(json.dumps(figures))
+
+
+def build_in_child(url: str, returns: int, shaped: bool) -> tuple[dict, date]:
+    """The database built in a child process (its memory does not count in the import's peak
+    RSS); the SUBMITTED lines to return (line id → (end-to-end id, cents)) and the booking day."""
+    queue = multiprocessing.get_context("spawn").SimpleQueue()
+    child = multiprocessing.get_context("spawn").Process(
+        target=_build, args=(url, returns, shaped, queue)
+    )
+    child.start()
+    submitted = queue.get()
+    child.join()
+    if child.exitcode:
+        raise SystemExit(f"building the database failed (exit {child.exitcode})")
+    if shaped:
+        return submitted, realistic.DECEMBER + (BOOKED_ON - COLLECTED_ON)
+    return submitted, BOOKED_ON
+
+
+def _build(url: str, returns: int, shaped: bool, queue) -> None:
+    """In the child: the realistic database (``shaped``) or the first benchmark's shape."""
+    if shaped:
+        customers = returns + returns // 100 + 10  # 0.5 % have no December line
+        built = realistic.build(url, customers, submitted=True)
+        print(f"built {built.customers} customers, {built.mandates} mandates, {built.lines} "
+              f"lines ({built.by_status})", flush=True)  # fmt: skip
+        queue.put(dict(list(built.submitted.items())[:returns]))
+        return
+    db = Database(url)
+    db.migrate()
+    queue.put(build_database(db, returns))
+    db.dispose()
 
 
 def run(args, folder: Path, url: str) -> dict:
@@ -321,17 +268,7 @@ def run(args, folder: Path, url: str) -> dict:
     config.folders.create()
     db = Database(config.database_url)
     started = time.perf_counter()
-    if args.realistic:
-        customers = args.returns + args.returns // 100 + 10  # 0.5 % have no December line
-        built = realistic.build(url, customers, submitted=True)
-        submitted = dict(list(built.submitted.items())[: args.returns])
-        booked_on = realistic.DECEMBER + (BOOKED_ON - COLLECTED_ON)
-        print(f"built {built.customers} customers, {built.mandates} mandates, {built.lines} "
-              f"lines ({built.by_status})")  # fmt: skip
-    else:
-        db.migrate()
-        submitted = build_database(db, args.returns)
-        booked_on = BOOKED_ON
+    submitted, booked_on = build_in_child(url, args.returns, args.realistic)
     assert len(submitted) == args.returns, len(submitted)
     camt = folder / "returns.camt054.xml"
     write_camt054(camt, list(submitted.values()), config.creditor.iban, booked_on)
@@ -342,14 +279,21 @@ def run(args, folder: Path, url: str) -> dict:
     with db.reader() as session:
         first_new_id = session.execute(select(func.max(LedgerLine.id))).scalar_one() + 1
     rss_before = peak_rss_mb()
+    profiler = cProfile.Profile() if args.profile else None
     started, cpu_started = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     [outcome] = import_returns(db, config, [camt], booked_on)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    rss = peak_rss_mb()  # the import's: the ledger check below reads much more
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     assert outcome.error is None, outcome.error
     print(
         f"import: applied {outcome.applied}, unmatched {outcome.unmatched}, duplicates "
         f"{outcome.duplicates} in {wall:.2f} s ({args.returns / wall:.0f} returns/s); "
-        f"peak RSS {peak_rss_mb():.0f} MB (before the import: {rss_before:.0f} MB)"
+        f"peak RSS {rss:.0f} MB (before the import: {rss_before:.0f} MB)"
     )
     assert outcome.applied == args.returns, (outcome.applied, args.returns)
     checked = check_ledger(db, {k: cents for k, (_, cents) in submitted.items()}, first_new_id)
@@ -360,8 +304,8 @@ def run(args, folder: Path, url: str) -> dict:
         "database": args.database,
         "realistic": args.realistic,
         "wall_s": round(wall, 2),
-        "cpu_s": round(cpu, 2),  # this process's; PostgreSQL's server is not counted
-        "peak_rss_mb": round(peak_rss_mb(), 1),
+        "cpu_s": round(cpu, 2),  # this process's (not the PostgreSQL server's)
+        "peak_rss_mb": round(rss, 1),
         "returns_per_s": round(args.returns / wall, 1),
         "applied": outcome.applied,
         **checked,

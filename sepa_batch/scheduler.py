@@ -1,6 +1,6 @@
 """The unattended scheduler (PRODUCT §10): the same services as the back office, on a timetable.
 
-``run_due(app, day)`` runs what would run on ``day`` — the way tests, the demo and an operator
+``run_due(rt, day)`` runs what would run on ``day`` — the way tests, the demo and an operator
 replay a day. ``start`` runs the timetable for real with APScheduler 3 (a background scheduler, one
 instance of a job at a time). Each scheduler process has its own in-memory job store: several
 processes may run, and the database is their only guard. A daily job is claimed for its day in
@@ -167,7 +167,8 @@ def runs_on(config: Config, name: str, day: date) -> bool:
 
 
 def run_job(rt: Runtime, name: str, day: date, now: datetime | None = None) -> str:
-    """Run one job for ``day`` and log its one line."""
+    """Run one job for ``day`` and log its one line; what a crash left (leftover files, an
+    unpublished outbox) is dealt with first."""
     now = now or datetime.combine(day, datetime.min.time())
     try:
         remove_leftovers(rt.config.folders)  # what a crashed job left: spool rows, .tmp files
@@ -187,6 +188,10 @@ def recover_first(rt: Runtime, day: date, now: datetime) -> None:
         log.warning("recovery %s: %s", day.isoformat(), recovered)
 
 
+#: The start of the outcome of a job that failed (``run_due``).
+FAILED = "FAILED: "
+
+
 def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, str]:
     """Run, in order, every job that would run on ``day``; returns each job's outcome. A job
     that fails is logged and its outcome is ``FAILED: reason``; the others still run."""
@@ -197,11 +202,8 @@ def run_due(rt: Runtime, day: date, now: datetime | None = None) -> dict[str, st
         try:
             outcomes[job.name] = run_job(rt, job.name, day, now)
         except Exception as exc:  # logged by run_job; the day goes on
-            outcomes[job.name] = f"FAILED: {exc}"
+            outcomes[job.name] = f"{FAILED}{exc}"
     return outcomes
-
-
-FAILED = "FAILED: "
 
 
 def failed(outcomes: dict[str, str]) -> list[str]:
@@ -304,8 +306,9 @@ def last_fire(trigger, now: datetime, grace: timedelta) -> datetime | None:
 
 def catch_up(rt: Runtime, now: datetime, stopping: Callable[[], bool] = bool) -> list[str]:
     """At start: every daily job whose last run time within the grace time has passed without
-    a run recorded in the database runs once for its day, in the day's order; the inbox is
-    polled. Stops between two jobs once ``stopping()``. Returns the jobs run."""
+    a run recorded in the database runs once for its day, in the day's order; the jobs on an
+    interval (the inbox poll, and the notices with ``[smtp]``) run once. Stops between two jobs
+    once ``stopping()``. Returns the jobs run."""
     aware = now.replace(tzinfo=ZoneInfo(rt.config.timezone))  # the club's local time
     grace = _grace(rt.config)
     ran = []

@@ -81,3 +81,20 @@ def test_the_optional_smtp_section_is_known_and_a_typo_of_it_is_named(tmp_path):
     path.write_text('[smpt]\nhost = "smtp.example.org"\n')
     with pytest.raises(InvalidInput, match=r"smpt: unknown section; did you mean \[smtp\]"):
         config_module.load(path)
+
+
+def test_without_the_creditor_everything_else_is_read_and_checked(tmp_path):
+    """``load(creditor=False)`` (for a command that never uses the creditor) skips only the
+    creditor: its identifiers are not checked; every other section is, as before."""
+    path = tmp_path / "sepa_batch.toml"
+    path.write_text('[creditor]\niban = "FR7630006000011234567890188"\n', encoding="utf-8")
+    light = config_module.load(path, creditor=False)
+    assert light.creditor is None
+    whole = config_module.load(ROOT / "config" / "sepa_batch.example.toml")
+    for name in config_module.Config.__slots__:
+        if name not in ("source", "creditor", "folders", "database_url"):
+            assert getattr(light, name) == getattr(whole, name), name
+    path.write_text("[collection]\nday_of_month = 31\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        config_module.load(path, creditor=False)
+    assert caught.value.field == "collection.day_of_month"

@@ -49,12 +49,20 @@ class App:
         self.debug = debug
         self._config = None
         self._db = None
+        self._creditor = True
 
     @property
     def config(self) -> config_module.Config:
         if self._config is None:
-            self._config = config_module.load(self.config_path)
+            self._config = config_module.load(self.config_path, creditor=self._creditor)
         return self._config
+
+    def without_creditor(self) -> App:
+        """For a command that never uses the creditor (``ledger``): the configuration is loaded
+        without its ``[creditor]`` section, whose identifiers would import schwifty."""
+        if self._config is None:
+            self._creditor = False
+        return self
 
     @property
     def db(self) -> Database:

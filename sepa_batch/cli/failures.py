@@ -12,8 +12,6 @@ import datetime as _dt
 import os
 import re
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import click
@@ -126,11 +124,19 @@ def log_file(app) -> Path:
             return logs / LOG_NAME
         except OSError:
             pass
+    import tempfile  # like ``traceback`` below: only when a command fails (start-up, issue 17)
+
     return Path(tempfile.gettempdir()) / f"sepa-batch-{os.getuid()}.log"
 
 
+def _traceback(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.format_exception(exc))
+
+
 def write_log(path: Path, exc: BaseException) -> bool:
-    text = "".join(traceback.format_exception(exc))
+    text = _traceback(exc)
     stamp = _dt.datetime.now().isoformat(timespec="seconds")
     command = " ".join(sys.argv[1:])
     try:
@@ -155,7 +161,7 @@ def report(exc: BaseException, app=None, *, debug: bool = False) -> int:
             path = None
     logged = write_log(path, exc) if path is not None else False
     if debug:
-        stderr.print(mask_ibans("".join(traceback.format_exception(exc))), soft_wrap=True)
+        stderr.print(mask_ibans(_traceback(exc)), soft_wrap=True)
     if sentence is None:
         where = f"the details are in {path}" if logged else "no log could be written"
         sentence = (

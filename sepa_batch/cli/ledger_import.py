@@ -41,10 +41,11 @@ def ledger_import_command(app: App, file: str, dry_run: bool, as_json: bool) -> 
     Example:
       sepa-batch ledger import opening-balances.csv --dry-run
     """
-    from sepa_batch.services import ledger_import, master_data  # only when importing
+    from sepa_batch import csvfile
+    from sepa_batch.services import ledger_import  # only when importing
 
     result = ledger_import.import_ledger(
-        app.db, master_data.read_text(file), dry_run=dry_run, source=file
+        app.db, csvfile.read_text(file), dry_run=dry_run, source=file
     )
     if as_json:
         print_json(

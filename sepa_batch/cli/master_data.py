@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from rich.markup import escape
 
+from sepa_batch import csvfile
 from sepa_batch.cli.context import (
     AMOUNT,
     DATE,
@@ -20,7 +21,8 @@ from sepa_batch.cli.context import (
 )
 from sepa_batch.domain.model import Mode
 from sepa_batch.money import format_amount
-from sepa_batch.services import master_data, member_list, sales
+from sepa_batch.services import master_data, sales
+from sepa_batch.services.master_data import member_list
 
 #: Any case is accepted (``cheque``, ``Cheque``); the value passed on is the mode's own.
 MODES = click.Choice([mode.value for mode in Mode], case_sensitive=False)
@@ -93,7 +95,7 @@ def customers_import(
       sepa-batch customers import fixtures/customers.csv --dry-run
       sepa-batch customers import members-2011.csv --update --dry-run
     """
-    text, day = master_data.read_text(file, encoding), as_of or today()
+    text, day = csvfile.read_text(file, encoding), as_of or today()
     void_months = app.config.mandate_void_months
     if update:
         changes = member_list.update_customers(
@@ -169,7 +171,7 @@ def articles_import(app: App, file: str, encoding: str | None) -> None:
     Example:
       sepa-batch articles import fixtures/articles.csv
     """
-    count = master_data.import_articles(app.db, master_data.read_text(file, encoding), source=file)
+    count = master_data.import_articles(app.db, csvfile.read_text(file, encoding), source=file)
     stdout.print(f"imported {count} articles")
 
 

@@ -149,7 +149,7 @@ def demo(folder: Path, members: int, months: int, seed: int) -> None:
     Example:
       sepa-batch demo --dir demo-club --members 200 --months 4
     """
-    from sepa_batch.demo import run_demo  # it loads the simulated bank: only for the demo
+    from sepa_batch.demo.story import run_demo  # it loads the simulated bank: only for the demo
 
     if folder.exists() and any(folder.iterdir()):
         raise click.UsageError(f"{folder} is not empty: give a new folder with --dir")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import click
 from rich.table import Table
@@ -144,7 +144,7 @@ def demo_back_office(folder, months: int) -> None:
     """The end of ``demo``: a back-office user with a fresh code, and how to start ``serve``."""
     from sepa_batch import config as config_module
     from sepa_batch.db.session import Database
-    from sepa_batch.demo import START, write_config
+    from sepa_batch.demo.founding import last_day, write_config
 
     config_path = folder / "config" / "sepa_batch.toml"
     config = config_module.load(config_path if config_path.exists() else write_config(folder))
@@ -154,12 +154,10 @@ def demo_back_office(folder, months: int) -> None:
         user_service.add_user(db, "admin", "admin", code, datetime.now(), by="demo")
     finally:
         db.dispose()
-    year, month = divmod(START.month - 1 + months, 12)
-    last_day = START.replace(year=START.year + year, month=month + 1) - timedelta(days=1)
     console = story_console()  # the demo's own words, with markup
     console.rule("[bold]The back office")
     console.print(
-        f"sepa-batch --config {config_path} serve --as-of {last_day.isoformat()}\n"
+        f"sepa-batch --config {config_path} serve --as-of {last_day(months).isoformat()}\n"
         f"then open http://127.0.0.1:8000/ and log in as [bold]admin[/] with the code "
         f"[bold]{code}[/] (shown once; stored hashed)."
     )

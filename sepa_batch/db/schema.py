@@ -245,7 +245,9 @@ class Counter(Base):
 
 
 class JobLock(Base):
-    """A row per job; holding its row lock makes a job single-flight across processes."""
+    """A row per job; holding its row lock makes a job single-flight across processes. The
+    scheduler's rows (``scheduler:<job>``) also hold the day a daily job last ran
+    (``last_run_on``), claimed by compare-and-set so that two schedulers run it once."""
 
     __tablename__ = "job_locks"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -253,14 +255,16 @@ class JobLock(Base):
 
 
 class MandateEvent(Base):
-    """What happened to a mandate besides its collections (which the ledger lines record):
-    signed, amended, replaced, revoked — ``mandate show`` tells the history from these."""
+    """What happened to a mandate besides its signature and its collections (which
+    ``signed_on`` and the ledger lines record): added after the import, amended, revoked (a
+    mandate replaced by a newer one is revoked, and its detail says by which) — ``mandate show``
+    tells the history from these."""
 
     __tablename__ = "mandate_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     mandate_id: Mapped[int] = mapped_column(ForeignKey("mandates.id"), index=True)
     on: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(16))  # signed|imported|amended|replaced|revoked
+    kind: Mapped[str] = mapped_column(String(16))  # added | amended | revoked
     detail: Mapped[str | None] = mapped_column(String(255))
 
 

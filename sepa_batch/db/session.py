@@ -11,13 +11,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, select, text
 
-from sepa_batch.db.schema import Counter, JobLock
+if TYPE_CHECKING:  # the ORM and the schema are imported when a session is first opened: a
+    # read-only command that reads through Core (``reading``) starts without them (issue 17)
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from sepa_batch.db.schema import JobLock
 
 #: How long an SQLite command waits for another process's write lock before giving up.
 BUSY_TIMEOUT_SECONDS = 60
@@ -40,25 +45,44 @@ def _sqlite_setup(engine: Engine, begin: str) -> None:
 
 
 class Database:
+    """The engines are made when first used: a command that only reads opens one."""
+
     def __init__(self, url: str):
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+
+    def _sqlite_engine(self, begin: str) -> Engine:
+        engine = create_engine(
+            self.url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
+        )
+        _sqlite_setup(engine, begin)
+        return engine
+
+    @cached_property
+    def engine(self) -> Engine:
         if self.is_sqlite:
-            self.engine = create_engine(
-                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
-            )
-            _sqlite_setup(self.engine, "BEGIN IMMEDIATE")
+            return self._sqlite_engine("BEGIN IMMEDIATE")
+        # an error never prints the values of a statement (IBANs, names)
+        return create_engine(self.url, pool_pre_ping=True, hide_parameters=True)
+
+    @cached_property
+    def read_engine(self) -> Engine:
+        if self.is_sqlite:
             # readers take no write lock: with WAL they see the last commit and block no one
-            self.read_engine = create_engine(
-                url, connect_args={"timeout": BUSY_TIMEOUT_SECONDS}, hide_parameters=True
-            )
-            _sqlite_setup(self.read_engine, "BEGIN")
-        else:
-            # an error never prints the values of a statement (IBANs, names)
-            self.engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
-            self.read_engine = self.engine
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._readers = sessionmaker(self.read_engine, expire_on_commit=False)
+            return self._sqlite_engine("BEGIN")
+        return self.engine
+
+    @cached_property
+    def _sessions(self) -> sessionmaker:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
+
+    @cached_property
+    def _readers(self) -> sessionmaker:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.read_engine, expire_on_commit=False)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -71,6 +95,13 @@ class Database:
         """A session for reading: on SQLite it takes no write lock."""
         with self._readers() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reading (no ORM), in one transaction; on SQLite it takes no
+        write lock. For the read-only commands that must start fast (``sepa-batch ledger``)."""
+        with self.read_engine.connect() as connection, connection.begin():
+            yield connection
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -126,8 +157,9 @@ class Database:
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head() or ""
 
     def dispose(self) -> None:
-        self.engine.dispose()
-        self.read_engine.dispose()
+        for name in ("engine", "read_engine"):  # those made
+            if name in self.__dict__:
+                self.__dict__[name].dispose()
 
 
 _REVISION = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+)$""", re.M)
@@ -157,6 +189,8 @@ def head_revision_id() -> str:
 
 def next_counter(session: Session, name: str) -> int:
     """The next value of a counter that is unique forever (row-locked until commit)."""
+    from sepa_batch.db.schema import Counter
+
     row = session.execute(
         select(Counter).where(Counter.name == name).with_for_update()
     ).scalar_one_or_none()
@@ -171,6 +205,8 @@ def next_counter(session: Session, name: str) -> int:
 def lock_job(session: Session, name: str) -> JobLock:
     """Hold the job's lock until the transaction ends: a second runner waits, then sees the work
     done. On SQLite the write transaction (BEGIN IMMEDIATE) already serialises writers."""
+    from sepa_batch.db.schema import JobLock
+
     row = session.execute(
         select(JobLock).where(JobLock.name == name).with_for_update()
     ).scalar_one_or_none()

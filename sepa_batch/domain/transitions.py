@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sepa_batch.domain.model import Status
+from typing import Protocol
+
+from sepa_batch.domain.model import LineKind, Status
 from sepa_batch.errors import TransitionRefused
 
 #: (from, to) → the action that makes it.
@@ -62,3 +64,32 @@ cannot be paid: pay its re-presentation line instead (see `sepa-batch ledger`)
             f"{_DONE.get(action, action)}{_HINT.get((current, action), '')}"
         )
     return target
+
+
+class LineFacts(Protocol):
+    """What decides whether a line may be paid or unpaid (a ledger row has it)."""
+
+    kind: str
+    amount_cents: int
+    status: str | None
+
+
+def may_unpay(line: LineFacts) -> bool:
+    """Impayer is offered for a positive payment line the transitions let become unpaid.
+
+    >>> from types import SimpleNamespace as Line
+    >>> may_unpay(Line(kind="payment", amount_cents=3900, status="PAID"))
+    True
+    """
+    return _may(line, Status.UNPAID, "unpay")
+
+
+def may_pay(line: LineFacts) -> bool:
+    """Payer is offered for a positive open instalment."""
+    return _may(line, Status.PAID, "pay")
+
+
+def _may(line: LineFacts, target: Status, action: str) -> bool:
+    if line.kind != LineKind.PAYMENT or line.amount_cents <= 0 or not line.status:
+        return False
+    return ALLOWED.get((Status(line.status), target)) == action

@@ -38,9 +38,6 @@ from sepa_batch.reports.model import Column, Period, Report, sum_columns
 SALE, PAYMENT, RETURN, CHARGES = 1, 2, 3, 4
 FEE_KINDS = frozenset({ArticleKind.REJECTION_FEE, ArticleKind.DUNNING_FEE})
 
-ACCOUNT_LABELS = labels.ACCOUNT_LABELS
-JOURNAL_LABELS = labels.JOURNAL_LABELS
-
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -87,7 +84,7 @@ def _posting(accounts: dict, key: str, debit: int, credit: int, event: Event | N
     customer = event if key == "customers" else None
     return Posting(
         account=accounts[key],
-        account_label=ACCOUNT_LABELS[key],
+        account_label=labels.ACCOUNT_LABELS[key],
         debit_cents=debit,
         credit_cents=credit,
         customer=customer.customer if customer else None,
@@ -135,7 +132,7 @@ def entries(events: Iterable[Event], accounts: dict) -> Iterator[Entry]:
         numbers[code] = numbers.get(code, 0) + 1
         yield Entry(
             journal=code,
-            journal_label=JOURNAL_LABELS[journal_key],
+            journal_label=labels.JOURNAL_LABELS[journal_key],
             number=f"{code}{numbers[code]:06d}",
             day=event.day,
             piece=piece,

@@ -184,7 +184,8 @@ def _direction(entry: Element, txs: list[Element]) -> str | None:
 
 
 def _charge_amounts(holder: Element | None) -> list[Element]:
-    """Charge amount elements: ``Chrgs/Amt`` (.02), ``Chrgs/Rcrd/Amt`` (.04, .08)."""
+    """Charge amount elements: ``Chrgs/Rcrd/Amt`` (.04, .08), else ``Chrgs/Amt`` (.02), else
+    the total ``Chrgs/TtlChrgsAndTaxAmt``."""
     found: list[Element] = []
     for charges in children(holder, "Chrgs"):
         records = children(charges, "Rcrd")
@@ -305,7 +306,8 @@ def _credit_item(
         tx_amounts = [_tx_amount(tx) for tx, _ in pairs]
         if tx_amounts and all(a is not None for a in tx_amounts):
             read = [amount(a, source=source) for a in tx_amounts]
-            cents, currency = sum(c for c, _ in read), read[0][1]
+            cents = sum(c for c, _ in read)
+            _, currency = read[0]  # as written by the bank: the first transaction's
         else:
             cents, currency = None, None
     charge_elements = _charge_amounts(context.element)

@@ -1,4 +1,5 @@
-"""A customer's ledger, access at the door, and the blocked list."""
+"""A customer's lines, access at the door, and the blocked list (the ledger document itself
+is read by ``ledger_view``, without the ORM)."""
 
 from __future__ import annotations
 
@@ -9,22 +10,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from sepa_batch.db.queries import overdue_on
-from sepa_batch.db.schema import Customer, LedgerLine, ReturnItem
+from sepa_batch.db.schema import Customer, LedgerLine
 from sepa_batch.db.session import Database
 from sepa_batch.domain.ledger import Position, is_overdue, position
-from sepa_batch.domain.model import Line, LineKind, Status
+from sepa_batch.domain.model import LineKind
 from sepa_batch.money import format_amount
 from sepa_batch.services.common import customer_by_code
-
-
-def _domain_line(row: LedgerLine) -> Line:
-    return Line(
-        kind=LineKind(row.kind),
-        amount_cents=row.amount_cents,
-        date=row.date,
-        due_date=row.due_date,
-        status=Status(row.status) if row.status else None,
-    )
+from sepa_batch.services.ledger_view import domain_line
 
 
 def customer_lines(session: Session, customer_id: int) -> list[LedgerLine]:
@@ -41,7 +33,7 @@ def customer_position(session: Session, customer_id: int, day: date) -> Position
 
 def lines_position(rows: list[LedgerLine], day: date) -> Position:
     """The position on ``day`` of a customer's lines already read."""
-    return position((_domain_line(row) for row in rows), day)
+    return position((domain_line(row) for row in rows), day)
 
 
 def overdue_among(rows: list[LedgerLine], day: date) -> list[LedgerLine]:
@@ -52,55 +44,6 @@ def overdue_among(rows: list[LedgerLine], day: date) -> list[LedgerLine]:
         if row.kind == LineKind.PAYMENT and is_overdue(row.status, row.due_date, day)
     ]
     return sorted(overdue, key=lambda row: (row.due_date, row.id))
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def line_document(row: LedgerLine, review_reason: str | None = None) -> dict:
-    """One line in the shape of CLI.md ``ledger --json``; ``held`` when a return item waiting
-    for review holds it out of settlement and collection (``review_reason`` says why)."""
-    payment = row.kind == LineKind.PAYMENT
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "date": row.date.isoformat(),
-        "due_date": _iso(row.due_date),
-        "label": row.label,
-        "amount": format_amount(row.amount_cents),
-        "mode": row.mode if payment else None,
-        "status": row.status,  # a sale has none unless it was cancelled
-        "paid_on": _iso(row.paid_on),
-        "represents": row.represents_id,
-        "end_to_end_id": row.end_to_end_id,
-        "reason_code": row.reason_code,
-        "held": row.held_by_return_id is not None,
-        "review_reason": review_reason,
-    }
-
-
-def ledger_document(db: Database, customer_code: str, day: date) -> dict:
-    with db.reader() as session:
-        customer = customer_by_code(session, customer_code)
-        rows = customer_lines(session, customer.id)
-        pos = position((_domain_line(row) for row in rows), day)
-        holds = [row.held_by_return_id for row in rows if row.held_by_return_id is not None]
-        reasons = dict(
-            session.execute(
-                select(ReturnItem.id, ReturnItem.review_reason).where(ReturnItem.id.in_(holds))
-            ).all()
-            if holds
-            else []
-        )
-        return {
-            "customer": customer.code,
-            "as_of": day.isoformat(),
-            "balance": format_amount(pos.balance_cents),
-            "overdue": format_amount(pos.overdue_cents),
-            "blocked": pos.blocked,
-            "lines": [line_document(row, reasons.get(row.held_by_return_id)) for row in rows],
-        }
 
 
 @dataclass(frozen=True, slots=True)

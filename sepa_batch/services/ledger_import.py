@@ -16,12 +16,12 @@ from datetime import date
 
 from sqlalchemy import select
 
+from sepa_batch import csvfile
 from sepa_batch.db.schema import Customer
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import LineKind, Mode, Status
 from sepa_batch.errors import InvalidInput, InvalidInputs
 from sepa_batch.money import parse_amount
-from sepa_batch.services.master_data import _rows
 from sepa_batch.services.sales import payment_line, sale_line
 
 LEDGER_COLUMNS = ["customer_id", "kind", "date", "due_date", "label", "amount", "mode", "status"]
@@ -92,7 +92,7 @@ def import_ledger(
     """Import sale and payment lines for existing customers; all or nothing."""
     problems: list[InvalidInput] = []
     parsed = []
-    for line_no, row in _rows(text, LEDGER_COLUMNS, source):
+    for line_no, row in csvfile.parse_csv(text, LEDGER_COLUMNS, source):
         record = f"{source} line {line_no}"
         fields = _check_row(row, record, problems)
         if fields:

@@ -21,11 +21,12 @@ from sepa_batch.db.schema import Customer, LedgerLine, Mandate, MandateEvent
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import MandateStatus, Mode, Status
 from sepa_batch.errors import InvalidInput
+from sepa_batch.identifiers import mask_iban
 from sepa_batch.mandate_form import MandateForm, Party
 from sepa_batch.money import format_amount
 from sepa_batch.services.collection import add_months
 from sepa_batch.services.common import current_mandate, customer_by_code
-from sepa_batch.services.master_data import mask_iban, valid_bic, valid_iban
+from sepa_batch.services.master_data.fields import valid_bic, valid_iban
 
 
 def retire(session: Session, mandate: Mandate, today: date, reason: str) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, MandateEvent
 from sepa_batch.db.session import Database
@@ -93,6 +93,51 @@ def test_submitted_puts_december_in_a_bank_file(database_url):
     assert {row.id: (row.end_to_end_id, row.amount_cents) for row in rows} == built.submitted
 
 
+def _schema(url: str) -> dict:
+    """The tables' indexes and foreign keys, as SQLAlchemy reflects them."""
+    db = Database(url)
+    try:
+        with db.engine.connect() as connection:
+            seen = inspect(connection)
+            return {
+                table: (
+                    sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                           for i in seen.get_indexes(table)),
+                    sorted((k["name"], tuple(k["constrained_columns"]), k["referred_table"])
+                           for k in seen.get_foreign_keys(table)),
+                    sorted(str(u) for u in seen.get_unique_constraints(table)),
+                )
+                for table in seen.get_table_names()
+            }  # fmt: skip
+    finally:
+        db.dispose()
+
+
+def test_the_bulk_load_leaves_the_schema_as_migrated(database_url, tmp_path):
+    """The builder drops indexes (and, on PostgreSQL, foreign keys) to load, then makes them
+    again; on SQLite it loads without journal nor key checks, then sets them back."""
+    migrated = Database(database_url)
+    migrated.migrate()
+    before = _schema(database_url)
+    migrated.dispose()
+    realistic.build(database_url, 30, migrate=False)
+    assert _schema(database_url) == before
+    db = Database(database_url)
+    try:
+        with db.engine.connect() as connection:
+            if db.is_sqlite:
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            else:
+                invalid = connection.exec_driver_sql(
+                    "SELECT count(*) FROM pg_constraint WHERE NOT convalidated "
+                    "AND connamespace = current_schema()::regnamespace"
+                )
+                assert invalid.scalar() == 0
+    finally:
+        db.dispose()
+
+
 def _last_json(args: list[str]) -> dict:
     process = subprocess.run(
         [sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=600
@@ -101,8 +146,12 @@ def _last_json(args: list[str]) -> dict:
     return json.loads(process.stdout.strip().splitlines()[-1])
 
 
-def test_the_returns_benchmark_applies_and_checks_exactly_n_returns():
-    figures = _last_json(["benchmarks/returns.py", "--returns", "40", "--realistic"])
+def test_the_returns_benchmark_applies_and_checks_exactly_n_returns(tmp_path):
+    profile = tmp_path / "returns.prof"
+    figures = _last_json(
+        ["benchmarks/returns.py", "--returns", "40", "--realistic", "--profile", str(profile)]
+    )
+    assert profile.stat().st_size > 0
     assert figures["applied"] == 40 and figures["unpaid"] + figures["rescheduled"] == 40
     assert figures["database"] == "sqlite" and figures["wall_s"] > 0 and figures["peak_rss_mb"] > 0
 

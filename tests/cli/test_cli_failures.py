@@ -161,7 +161,7 @@ def _broken(*_args, **_kwargs):
 
 def test_an_unexpected_error_says_where_the_log_is(club, tmp_path, monkeypatch):
     config, _ = club
-    monkeypatch.setattr("sepa_batch.services.ledger.ledger_document", _broken)
+    monkeypatch.setattr("sepa_batch.services.ledger_view.ledger_document", _broken)
     result = invoke(config, "ledger", "C001")
     log = tmp_path / "var" / "logs" / "sepa-batch.log"
     one_sentence(result, f"the details are in {log}")
@@ -175,7 +175,7 @@ def test_an_unexpected_error_says_where_the_log_is(club, tmp_path, monkeypatch):
 
 def test_debug_prints_the_traceback(club, monkeypatch):
     config, _ = club
-    monkeypatch.setattr("sepa_batch.services.ledger.ledger_document", _broken)
+    monkeypatch.setattr("sepa_batch.services.ledger_view.ledger_document", _broken)
     result = CliRunner().invoke(cli, ["--debug", "--config", str(config), "ledger", "C001"])
     assert result.exit_code == 1
     assert "Traceback" in result.stderr and "_broken" in result.stderr

@@ -184,7 +184,7 @@ def test_a_mistake_is_one_sentence_and_changes_nothing(
     club, tmp_path, database_url, snapshot, monkeypatch, args, says, status, setup
 ):
     if setup == "broken":
-        monkeypatch.setattr("sepa_batch.services.ledger.ledger_document", _broken)
+        monkeypatch.setattr("sepa_batch.services.ledger_view.ledger_document", _broken)
     elif setup is not None:
         setup(club)
     before = snapshot(tmp_path, database_url)

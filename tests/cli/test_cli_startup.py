@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.testing import CliRunner
 
 from sepa_batch import __version__
 from sepa_batch.cli import COMMANDS, SUBCOMMANDS, cli
@@ -15,8 +16,9 @@ from sepa_batch.db.schema import Customer
 from sepa_batch.db.session import Database
 
 ROOT = Path(__file__).resolve().parents[2]
-HEAVY = ("alembic", "sqlalchemy", "lxml", "sepaxml", "schwifty", "apscheduler", "fastapi",
-         "uvicorn", "fpdf", "holidays", "rich", "importlib.metadata")  # fmt: skip
+HEAVY = ("alembic", "sqlalchemy", "lxml", "sepaxml", "schwifty", "stdnum", "apscheduler",
+         "fastapi", "uvicorn", "fpdf", "holidays", "rich", "importlib.metadata",
+         "sepa_batch.db.schema", "sepa_batch.identifiers")  # fmt: skip
 
 
 def _loaded_after(args: list[str]) -> tuple[str, list[str]]:
@@ -86,9 +88,7 @@ def test_the_commands_mapping_loads_on_demand_as_click_knows_it():
     assert process.stdout.split() == ["False", "True", str(len(COMMANDS))]
 
 
-def test_ledger_loads_no_migration_xml_web_pdf_or_scheduler_library(tmp_path):
-    """``ledger`` needs the configuration and the database, nothing of the collection, the
-    unpaid workflow, Alembic (the schema check reads the migration files' ids), the web."""
+def _club(tmp_path, creditor: str = "") -> Path:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     db = Database(url)
     db.migrate()
@@ -96,11 +96,34 @@ def test_ledger_loads_no_migration_xml_web_pdf_or_scheduler_library(tmp_path):
         session.add(Customer(code="C1", name="Ana", town="Lyon", country="FR"))
     db.dispose()
     config = tmp_path / "sepa_batch.toml"
-    config.write_text(f'[database]\nurl = "{url}"\n[folders]\ndata = "{tmp_path / "data"}"\n')
-    args = ["--config", str(config), "ledger", "C1", "--as-of", "2026-12-01"]
+    config.write_text(
+        f'[database]\nurl = "{url}"\n[folders]\ndata = "{tmp_path / "data"}"\n{creditor}'
+    )
+    return config
+
+
+def test_ledger_loads_no_migration_xml_web_pdf_or_scheduler_library(tmp_path):
+    """``ledger`` needs the configuration and the database, nothing of the collection, the
+    unpaid workflow, Alembic (the schema check reads the migration files' ids), the web; it
+    reads through SQLAlchemy Core: no ORM, no declarative schema, and the creditor's
+    identifiers (schwifty, python-stdnum) are not checked."""
+    args = ["--config", str(_club(tmp_path)), "ledger", "C1", "--as-of", "2026-12-01"]
     output, loaded = _loaded_after(args)
     assert "balance 0.00 EUR" in output
     assert "sqlalchemy" in loaded  # the test sees what is imported
     unwanted = ("alembic", "lxml", "sepaxml", "fastapi", "uvicorn", "fpdf", "holidays",
-                "apscheduler")  # fmt: skip
+                "apscheduler", "sqlalchemy.orm", "sepa_batch.db.schema", "schwifty", "stdnum",
+                "sepa_batch.identifiers")  # fmt: skip
     assert [m for m in loaded if m.startswith(unwanted)] == []
+
+
+def test_ledger_does_not_read_the_creditor_other_commands_do(tmp_path):
+    """The creditor is read by the commands that use it: a wrong creditor IBAN does not stop
+    ``ledger`` (which never uses it), and still stops a command that loads it whole."""
+    config = _club(tmp_path, '[creditor]\niban = "FR7630006000011234567890188"\n')
+    shown = CliRunner().invoke(cli, ["--config", str(config), "ledger", "C1", "--as-of",
+                                     "2026-12-01"])  # fmt: skip
+    assert shown.exit_code == 0 and "balance 0.00 EUR" in shown.stdout
+    refused = CliRunner().invoke(cli, ["--config", str(config), "access", "C1"])
+    assert refused.exit_code == 1
+    assert "creditor.iban" in refused.stderr and "invalid IBAN" in refused.stderr

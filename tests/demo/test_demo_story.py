@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from presented import due_debits_were_presented, prenotified_debits_were_presented
 
 from sepa_batch.cli import cli
-from sepa_batch.demo import Club
+from sepa_batch.demo.club import Club
 
 
 def test_demo_tells_the_story_and_reconciles(tmp_path):

@@ -21,7 +21,7 @@ from sepa_batch import config as config_module
 from sepa_batch import notices
 from sepa_batch.db.schema import Customer, DunningNotice
 from sepa_batch.db.session import Database
-from sepa_batch.demo import members_csv
+from sepa_batch.demo.founding import members_csv
 from sepa_batch.services import collection, master_data, sales
 from sepa_batch.unpaid import UnpayOptions, unpay
 

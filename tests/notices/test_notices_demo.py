@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from sepa_batch import config as config_module
 from sepa_batch.db.schema import DunningNotice, PreNotification
-from sepa_batch.demo import Club
+from sepa_batch.demo.club import Club
 from sepa_batch.scheduler import Runtime
 
 

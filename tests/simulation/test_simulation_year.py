@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from sepa_batch.db.schema import BankFile, Customer, LedgerLine, Mandate
-from sepa_batch.demo import Club, reconciliation
+from sepa_batch.demo.club import Club
+from sepa_batch.demo.reconcile import reconciliation
 from sepa_batch.domain.ledger import position
 from sepa_batch.domain.model import Line, LineKind, Status
 from sepa_batch.reports.model import Period

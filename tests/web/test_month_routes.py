@@ -223,6 +223,17 @@ def test_hostile_and_oversized_uploads_are_refused_and_change_nothing(web, db):
     assert count(db, ReturnItem) == items
 
 
+def test_a_refused_upload_names_the_file_not_where_the_server_keeps_it(web, db, config):
+    browser = web(user="desk")
+    page = upload(browser, ("lol.xml", BILLION_LAUGHS), ("plain.xml", b"not xml at all"))
+    outcome = re.search(r'id="outcomes".*?</table>', page.text, re.S).group(0)
+    rows = re.findall(r'<tr class="blocked">.*?</tr>', outcome, re.S)
+    assert len(rows) == 2 and "lol.xml" in rows[0] and "plain.xml" in rows[1]
+    assert str(config.folders.data) not in outcome and "uploads" not in outcome
+    details = " ".join(entry.detail or "" for entry in audited(db, "returns import"))
+    assert "lol.xml" in details and str(config.folders.data) not in details
+
+
 def test_upload_is_refused_to_the_accountant_and_without_csrf(web, db):
     content = UNKNOWN_PAIN002.read_bytes()
     assert upload(web(user="compta"), ("a.xml", content)).status_code == 403

@@ -4,7 +4,7 @@ Each row names a customer by ``customer_id``:
 - a new customer is created with its mandate, as in a first import;
 - an existing one gets the row's name, address and e-mail;
 - a changed IBAN or BIC under the same mandate id is an amendment that the next collection
-  carries (``master_data.amend_mandate``, as ``mandate update``);
+  carries (``amendment.amend_mandate``, as ``mandate update``);
 - a new mandate id adds that mandate and retires the customer's current one;
 - a row that changes nothing is reported as unchanged.
 Customers absent from the file are left alone. All or nothing, like the first import.
@@ -14,36 +14,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from schwifty import IBAN
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sepa_batch import csvfile
 from sepa_batch.db.schema import Customer, Mandate
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import MandateStatus
 from sepa_batch.errors import InvalidInput, InvalidInputs
+from sepa_batch.identifiers import mask_iban
 from sepa_batch.services.common import current_mandate
 from sepa_batch.services.mandates import add_mandate_in
-from sepa_batch.services.master_data import (
+from sepa_batch.services.master_data.amendment import amend_mandate
+from sepa_batch.services.master_data.customer_rows import (
     CUSTOMER_COLUMNS,
-    _check_customer_row,
-    _rows,
-    amend_mandate,
-    mask_iban,
+    CUSTOMER_CSV,
+    check_customer_row,
     would_expire,
 )
 
-#: The customer fields a member list may change, as the CSV names them.
-CUSTOMER_FIELDS = {
-    "name": "name",
-    "email": "email",
-    "street": "street",
-    "building_number": "building_number",
-    "postcode": "postcode",
-    "town": "town",
-    "country": "country",
-}
+#: The customer fields a member list may change, as the CSV names them (not the code).
+CUSTOMER_FIELDS = {name: column for name, column in CUSTOMER_CSV.items() if name != "customer_id"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +76,16 @@ class UpdateResult:
         }
 
 
+class _Row(NamedTuple):
+    """A checked row of the member list, before it is applied."""
+
+    line: int
+    record: str
+    customer: dict
+    mandate: dict | None
+    type_given: bool  # the row has a mandate_type: a one-off/recurrent change is a problem
+
+
 def update_customers(
     db: Database,
     text: str,
@@ -93,31 +97,31 @@ def update_customers(
 ) -> UpdateResult:
     """Apply a member list to the customers; all or nothing (see the module's docstring)."""
     problems: list[InvalidInput] = []
-    parsed = []
-    seen: dict[str, int] = {}
-    for line_no, row in _rows(text, CUSTOMER_COLUMNS, source):
+    parsed: list[_Row] = []
+    seen: dict[tuple[str, str], int] = {}
+    for line_no, row in csvfile.parse_csv(text, CUSTOMER_COLUMNS, source):
         record = f"{source} line {line_no}"
-        customer, mandate = _check_customer_row(row, record, today, problems)
+        customer, mandate = check_customer_row(row, record, today, problems)
         for key, value in (("customer_id", customer["code"]), ("mandate_id", row["mandate_id"])):
             if value and (key, value) in seen:
                 also = seen[(key, value)]
                 problems.append(InvalidInput(record, key, f"duplicate {value} (also line {also})"))
             seen.setdefault((key, value), line_no)
-        parsed.append((line_no, record, customer, mandate, bool(row.get("mandate_type"))))
+        parsed.append(_Row(line_no, record, customer, mandate, bool(row.get("mandate_type"))))
     if problems:
         raise InvalidInputs(f"{source}: import refused", problems)
     rows: list[RowChange] = []
     new_mandates = []
     with db.transaction() as session:
-        for line_no, record, fields, mandate, type_given in parsed:
+        for row in parsed:
             try:
-                change = _apply(session, line_no, fields, mandate, today, type_given)
+                change = _apply(session, row.line, row.customer, row.mandate, today, row.type_given)
             except InvalidInput as exc:
-                problems.append(InvalidInput(record, exc.field, exc.reason))
+                problems.append(InvalidInput(row.record, exc.field, exc.reason))
                 continue
             rows.append(change)
-            if mandate and any("added" in c for c in change.changes):
-                new_mandates.append(mandate)
+            if row.mandate and any("added" in c for c in change.changes):
+                new_mandates.append(row.mandate)
         if problems:
             raise InvalidInputs(f"{source}: import refused", problems)
         if dry_run:
