@@ -45,7 +45,7 @@ from sepa_batch.db.schema import (  # noqa: E402
 )
 from sepa_batch.db.session import Database  # noqa: E402
 from sepa_batch.money import format_amount  # noqa: E402
-from sepa_batch.services.returns import import_returns  # noqa: E402
+from sepa_batch.services.inbox import import_returns  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import realistic  # noqa: E402

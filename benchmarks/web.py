@@ -35,8 +35,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, text
 
 from sepa_batch import config as config_module
+from sepa_batch.db.lines import new_line
 from sepa_batch.db.schema import Article, Customer, LedgerLine, Mandate
 from sepa_batch.db.session import Database
+from sepa_batch.domain.model import LineKind
 from sepa_batch.services import users
 from sepa_batch.web.app import create_app
 
@@ -46,23 +48,6 @@ CHUNK = 20_000
 FIRST = ["Élodie", "François", "Jürgen", "Maëlle", "Sören", "Chloé", "Théo", "Zoë", "Ana", "Ueli"]
 LAST = ["Martin", "Lefèvre", "Weiß", "Van den Broeck", "Dubois-Müller", "Núñez", "Garçon",
         "Bernard", "Petit", "Durand", "Leroy", "Moreau", "Simon", "Laurent", "Michel"]  # fmt: skip
-LINE_DEFAULTS = {
-    "article_id": None,
-    "mode": None,
-    "due_date": None,
-    "status": None,
-    "paid_on": None,
-    "represents_id": None,
-    "reverses_id": None,
-    "batch_id": None,
-    "mandate_id": None,
-    "end_to_end_id": None,
-    "collection_date": None,
-    "reason_code": None,
-    "direct_debit_tries": 0,
-    "presentations": 0,
-    "needs_review": False,
-}
 
 
 def fr_iban(serial: int) -> str:
@@ -73,18 +58,11 @@ def fr_iban(serial: int) -> str:
 
 
 def _payment(customer_id: int, due: date, amount: int, paid: bool, label: str) -> dict:
-    return {
-        **LINE_DEFAULTS,
-        "customer_id": customer_id,
-        "kind": "payment",
-        "date": date(due.year, 1, 1),
-        "label": label,
-        "amount_cents": amount,
-        "mode": "DIRECT_DEBIT",
-        "due_date": due,
-        "status": "PAID" if paid else "SCHEDULED",
-        "paid_on": due if paid else None,
-    }
+    return new_line(
+        customer_id, LineKind.PAYMENT, date(due.year, 1, 1), label, amount,
+        mode="DIRECT_DEBIT", due_date=due, status="PAID" if paid else "SCHEDULED",
+        paid_on=due if paid else None,
+    )  # fmt: skip
 
 
 def build(db: Database, customers: int, heavy: int) -> dict:
@@ -125,9 +103,8 @@ def build(db: Database, customers: int, heavy: int) -> dict:
                     due = date.fromordinal(date(2023, 1, 2).toordinal() + 7 * week)
                     lines.append(_payment(n, due, 1500, due < TODAY, f"Cours {week + 1}"))
                 continue
-            lines.append({**LINE_DEFAULTS, "customer_id": n, "kind": "sale",
-                          "date": date(2026, 1, 1), "label": "Abonnement annuel",
-                          "amount_cents": 60000, "article_id": 1})  # fmt: skip
+            lines.append(new_line(n, LineKind.SALE, date(2026, 1, 1), "Abonnement annuel", 60000,
+                                  article_id=1))  # fmt: skip
             for month in range(1, 13):
                 due = date(2026, month, 5)
                 paid = due < TODAY and not (n % 50 == 0 and month == 11)  # 2 % blocked

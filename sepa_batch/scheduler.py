@@ -43,7 +43,7 @@ from sepa_batch.db.session import Database
 from sepa_batch.files import remove_leftovers, spreadsheet_row
 from sepa_batch.money import format_amount
 from sepa_batch.services import dunning, ledger, settlement
-from sepa_batch.services import returns as returns_service
+from sepa_batch.services import inbox as inbox_service
 from sepa_batch.services.delivery import scheduler_job as _notices
 
 log = logging.getLogger("sepa_batch.scheduler")
@@ -65,8 +65,8 @@ def _collection(rt: Runtime, day: date, now: datetime) -> str:
 
 
 def _inbox(rt: Runtime, day: date, now: datetime) -> str:
-    paths = returns_service.inbox_files(rt.config)
-    outcomes = returns_service.import_returns(rt.db, rt.config, paths, day, move=True)
+    paths = inbox_service.inbox_files(rt.config)
+    outcomes = inbox_service.import_returns(rt.db, rt.config, paths, day, move=True)
     refused = [o for o in outcomes if o.error]
     applied = sum(o.applied for o in outcomes)
     unmatched = sum(o.unmatched for o in outcomes)

@@ -182,7 +182,7 @@ def unpay(
     """
     if no_fee and (fee_article or fee_amount is not None):
         raise click.UsageError("--no-fee excludes --fee-article and --fee-amount")
-    from sepa_batch.services import unpaid as unpaid_service
+    from sepa_batch import unpaid as unpaid_service
 
     options = unpaid_service.UnpayOptions(
         due_date=due,
@@ -223,12 +223,10 @@ def pay(app: App, line, as_of, day, mode, as_json) -> None:
     Example:
       sepa-batch pay 20 --as-of 2010-07-27 --mode CHEQUE
     """
-    from sepa_batch.services import unpaid as unpaid_service
+    from sepa_batch.services.payment import pay as record_payment
 
     now = as_of or today()
-    payment = unpaid_service.pay(
-        app.db, line, day or now, mode=Mode(mode) if mode else None, today=now
-    )
+    payment = record_payment(app.db, line, day or now, mode=Mode(mode) if mode else None, today=now)
     if as_json:
         print_json(payment.document())
     else:

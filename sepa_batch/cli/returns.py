@@ -22,8 +22,9 @@ from sepa_batch.cli.context import (
     stdout,
     today,
 )
+from sepa_batch.matching import review as review_service
 from sepa_batch.returns import inspect_document, parse_file
-from sepa_batch.services import returns as returns_service
+from sepa_batch.services import inbox as inbox_service
 
 
 @click.group()
@@ -116,10 +117,8 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
     if inbox == bool(files):
         raise click.UsageError("give FILE... or --inbox (one of them)")
     app.prepare()
-    paths = returns_service.inbox_files(app.config) if inbox else list(files)
-    outcomes = returns_service.import_returns(
-        app.db, app.config, paths, as_of or today(), move=inbox
-    )
+    paths = inbox_service.inbox_files(app.config) if inbox else list(files)
+    outcomes = inbox_service.import_returns(app.db, app.config, paths, as_of or today(), move=inbox)
     refused = [outcome for outcome in outcomes if outcome.error]
     if as_json:
         print_json({"files": [outcome.document() for outcome in outcomes]})
@@ -156,7 +155,7 @@ def returns_import(app: App, files: tuple[Path, ...], inbox: bool, as_of, as_jso
 
 
 def _review_list(app: App, as_json: bool) -> None:
-    items = returns_service.review_items(app.db)
+    items = review_service.review_items(app.db)
     if as_json:
         print_json({"items": items})
         return
@@ -249,7 +248,7 @@ def returns_resolve(
     if (apply_to is None) == (not dismiss):
         raise click.UsageError("give --apply LINE or --dismiss (one of them)")
     day, at = run_clock(as_of)
-    document = returns_service.resolve(
+    document = review_service.resolve(
         app.db,
         app.config,
         item,

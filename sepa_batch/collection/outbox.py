@@ -131,7 +131,8 @@ def _discard_file(
     """The lines of a file never published back to SCHEDULED (a first collection does not use
     up the FRST; the amendments it carried are pending again, unless the mandate was amended
     since), then its records deleted. Returns the lines rescheduled."""
-    from sepa_batch.services.unpaid import UnpaidBatch, load_cases
+    from sepa_batch.unpaid.batch import UnpaidBatch
+    from sepa_batch.unpaid.cases import load_cases
 
     batch_ids = select(PaymentBatch.id).where(PaymentBatch.bank_file_id == bank_file.id)
     cases = load_cases(

@@ -15,7 +15,7 @@ from sepa_batch.scheduler import Runtime, run_due
 from sepa_batch.services import master_data, sales
 from sepa_batch.services.common import customer_by_code
 from sepa_batch.services.ledger import blocked_customers, open_overdue_lines
-from sepa_batch.services.unpaid import pay
+from sepa_batch.services.payment import pay
 
 #: The chance, each day, that a blocked member comes to the desk and pays.
 DESK_PAYMENT_RATE = 0.15

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from sepa_batch.services import unpaid as unpaid_service
+from sepa_batch.services import payment as payment_service
 from sepa_batch.services.account_view import account_line
 from sepa_batch.web.dialogs import dialog, submit
 from sepa_batch.web.forms import FormError, parse_day, parse_mode
@@ -53,7 +53,7 @@ def pay(
         chosen = parse_mode(text, mode) if mode else None
         if not found.can_pay:
             raise FormError(text("cannot_pay"))
-        payment = unpaid_service.pay(site.db, line_id, paid_on, mode=chosen)
+        payment = payment_service.pay(site.db, line_id, paid_on, mode=chosen)
         return f"paid on {payment.paid_on.isoformat()} by {payment.mode}"
 
     return submit(request, site, user, "pay", found, form, act)

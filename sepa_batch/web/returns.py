@@ -14,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 
 from sepa_batch.config import Config
 from sepa_batch.errors import NotFound, SepaBatchError
+from sepa_batch.matching import review as review_service
+from sepa_batch.matching.apply import FileOutcome
 from sepa_batch.services import bank_files
-from sepa_batch.services import returns as returns_service
+from sepa_batch.services import inbox as inbox_service
 from sepa_batch.services import users as user_service
 from sepa_batch.services.review_candidates import candidate_lines
 from sepa_batch.web.forms import FormError, parse_day, parse_money
@@ -69,17 +71,15 @@ def import_uploads(request, site: Site, user, saved_files: list[tuple[str, Path 
     for name, saved in saved_files:
         if saved is None:
             outcomes.append(
-                returns_service.FileOutcome(
-                    name, error=f"{name}: larger than {upload_limit(site)} bytes: refused"
-                )
+                FileOutcome(name, error=f"{name}: larger than {upload_limit(site)} bytes: refused")
             )
             continue
         try:
-            [outcome] = returns_service.import_returns(site.db, site.config, [saved], site.today())
+            [outcome] = inbox_service.import_returns(site.db, site.config, [saved], site.today())
         except SepaBatchError as exc:
-            outcome = returns_service.FileOutcome(name, error=str(exc))
+            outcome = FileOutcome(name, error=str(exc))
         except Exception as exc:  # an error applying one file must not hide the others
-            outcome = returns_service.FileOutcome(name, error=f"{name}: {exc}")
+            outcome = FileOutcome(name, error=f"{name}: {exc}")
         outcome.path = name
         outcome.error = outcome.error and as_uploaded(outcome.error, saved, name)
         outcomes.append(outcome)
@@ -104,7 +104,7 @@ def review_item(
     user=Depends(writer),
 ) -> Response:
     text = Text(user.language)
-    item = next((i for i in returns_service.review_items(site.db) if i["id"] == item_id), None)
+    item = next((i for i in review_service.review_items(site.db) if i["id"] == item_id), None)
     if item is None:
         raise NotFound(f"return item {item_id}: not open for review")
     errors = []
@@ -142,7 +142,7 @@ def resolve_item(
     elif action != "dismiss":
         return returns_page(request, site, user, errors=[text("refused", message=action)])
     try:
-        document = returns_service.resolve(
+        document = review_service.resolve(
             site.db, site.config, item_id, apply_to=apply_to, note=note, by=user.name,
             at=site.clock(), today=site.today(),
         )  # fmt: skip
@@ -166,7 +166,7 @@ def returns_page(
         failed=bank_files.refused_return_files(site.config),
         outcomes=outcomes,
         errors=errors or [],
-        queue=returns_service.review_items(site.db),
+        queue=review_service.review_items(site.db),
         imports=bank_files.return_files(site.db),
         candidates=candidates,
         limit=upload_limit(site),

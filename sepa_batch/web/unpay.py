@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
+from sepa_batch import unpaid as unpaid_service
 from sepa_batch.db.schema import LedgerLine
 from sepa_batch.domain.unpaid import SplitPart, default_label
 from sepa_batch.services import articles as article_service
-from sepa_batch.services import unpaid as unpaid_service
 from sepa_batch.services.account_view import account_line
 from sepa_batch.web.dialogs import dialog, submit
 from sepa_batch.web.forms import FormError, parse_day, parse_mode, parse_money

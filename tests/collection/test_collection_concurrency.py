@@ -17,7 +17,7 @@ from sepa_batch.domain.model import Mode
 from sepa_batch.errors import TransitionRefused
 from sepa_batch.money import parse_amount
 from sepa_batch.sepa import xsd
-from sepa_batch.services import master_data, unpaid
+from sepa_batch.services import master_data, payment
 
 CREATED = datetime(2010, 7, 1, 9, 0)
 
@@ -122,7 +122,7 @@ def test_a_line_paid_at_the_desk_during_a_collection_is_skipped_and_reported(clu
 
         def run():
             try:
-                unpaid.pay(other, lines[0], date(2010, 7, 1), mode=Mode.CHEQUE)
+                payment.pay(other, lines[0], date(2010, 7, 1), mode=Mode.CHEQUE)
             except BaseException as exc:
                 errors.append(exc)
             finally:

@@ -26,7 +26,7 @@ from sepa_batch.db.session import Database
 from sepa_batch.errors import SepaBatchError
 from sepa_batch.services import master_data
 from sepa_batch.services.common import payment_line
-from sepa_batch.services.unpaid import UnpayOptions, apply_unpaid
+from sepa_batch.unpaid import UnpayOptions, apply_unpaid
 
 JULY = datetime(2010, 7, 1, 9, 0)
 AUGUST = datetime(2010, 8, 1, 9, 0)

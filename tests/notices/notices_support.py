@@ -23,7 +23,7 @@ from sepa_batch.db.schema import Customer, DunningNotice
 from sepa_batch.db.session import Database
 from sepa_batch.demo.founding import members_csv
 from sepa_batch.services import master_data, sales
-from sepa_batch.services.unpaid import UnpayOptions, unpay
+from sepa_batch.unpaid import UnpayOptions, unpay
 
 DAY = date(2010, 7, 20)
 NOW = datetime(2010, 7, 20, 9, 0)

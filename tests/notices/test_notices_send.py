@@ -18,7 +18,7 @@ from sepa_batch.db.schema import Customer, LedgerLine, NoticeDelivery
 from sepa_batch.db.session import Database
 from sepa_batch.errors import InvalidInput, InvalidInputs, SepaBatchError
 from sepa_batch.services import delivery, master_data, sales
-from sepa_batch.services.unpaid import UnpayOptions, unpay
+from sepa_batch.unpaid import UnpayOptions, unpay
 
 
 def rows(db) -> list[NoticeDelivery]:

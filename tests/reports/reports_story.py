@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from support import FIXTURES
 
+from sepa_batch import unpaid
 from sepa_batch.collection import collect_due
 from sepa_batch.config import Config
 from sepa_batch.db.schema import (
@@ -22,8 +23,9 @@ from sepa_batch.db.schema import (
 from sepa_batch.db.schema import ReturnItem as ReturnItemRow
 from sepa_batch.db.session import Database
 from sepa_batch.domain.model import Mode
+from sepa_batch.matching import batches
 from sepa_batch.returns.records import ReturnItem
-from sepa_batch.services import sales, settlement, unpaid
+from sepa_batch.services import payment, sales, settlement
 from sepa_batch.services.common import payment_line
 from sepa_batch.services.master_data import import_articles, import_customers
 
@@ -63,7 +65,7 @@ class Club:
         return sales.sell(self.db, code, article=article, day=day)
 
     def pay(self, line_id: int, day: date, mode: Mode = Mode.CHEQUE) -> None:
-        unpaid.pay(self.db, line_id, day, mode=mode)
+        payment.pay(self.db, line_id, day, mode=mode)
 
     def unpay(self, line_id: int, day: date, code: str) -> unpaid.UnpaidOutcome:
         """What the return import does for one rejected / returned line."""
@@ -116,7 +118,7 @@ class Club:
         """A camt.053 credit entry; ``ids``: pmtinf, msgid, references, iban."""
         item = credit_item(cents, booked, **ids)
         with self.db.transaction() as session:
-            return settlement.record_batch_credit(session, self.config, item, None)
+            return batches.record_batch_credit(session, self.config, item, None)
 
     # --- look-ups ------------------------------------------------------------------------
     def line(self, code: str, due: date, *, amount: int | None = None) -> LedgerLine:

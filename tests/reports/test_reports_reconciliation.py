@@ -23,9 +23,9 @@ from sqlalchemy import select
 
 from sepa_batch.db.schema import Article, LedgerLine
 from sepa_batch.domain.model import Mode
+from sepa_batch.matching.batches import expected_credits
 from sepa_batch.reports.model import Period
 from sepa_batch.services import reports
-from sepa_batch.services.settlement import expected_credits
 
 MEMBERS = [f"C{number:03d}" for number in range(1, 13)]
 

@@ -9,9 +9,9 @@ from datetime import date
 import pytest
 from reports.reports_story import CREDITOR_IBAN, credit_item
 
+from sepa_batch.matching.batches import expected_credits, record_batch_credit
 from sepa_batch.reports.model import Period
 from sepa_batch.services import reports
-from sepa_batch.services.settlement import expected_credits, record_batch_credit
 
 JULY_5 = date(2010, 7, 5)
 FILE = "SB-20100701-000001"

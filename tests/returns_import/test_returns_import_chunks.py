@@ -22,7 +22,10 @@ from sepa_batch.db.schema import (
     PreNotification,
     ReturnItem,
 )
-from sepa_batch.services import master_data, returns, sales
+from sepa_batch.matching import apply, claims
+from sepa_batch.matching import items as item_application
+from sepa_batch.services import master_data, sales
+from sepa_batch.services.inbox import import_returns
 
 REJECTED_ON = date(2010, 7, 4)
 
@@ -90,7 +93,7 @@ def new_lines(db) -> list[tuple]:
 
 
 def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp_path, monkeypatch):
-    monkeypatch.setattr(returns, "CHUNK", 4)  # items 1-4, then 5-6
+    monkeypatch.setattr(item_application, "CHUNK", 4)  # items 1-4, then 5-6
     message_id, e2e = collected
     path = rejects_file(
         tmp_path,
@@ -104,7 +107,7 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
             ("NOT-OURS-1", "AM04"),
         ],
     )
-    [outcome] = returns.import_returns(db, config, [path], REJECTED_ON)
+    [outcome] = import_returns(db, config, [path], REJECTED_ON)
     assert (
         outcome.applied,
         outcome.duplicates,
@@ -167,14 +170,14 @@ def test_items_see_what_the_items_before_them_changed(db, config, collected, tmp
 def test_the_same_return_in_a_later_chunk_is_a_duplicate(
     db, config, collected, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr(returns, "CHUNK", 2)
+    monkeypatch.setattr(item_application, "CHUNK", 2)
     message_id, e2e = collected
     path = rejects_file(
         tmp_path,
         message_id,
         [(e2e[2], "AM04"), (e2e[5], "AM04"), (e2e[8], "AM04"), (e2e[2], "AM04"), (e2e[9], "FF01")],
     )
-    [outcome] = returns.import_returns(db, config, [path], REJECTED_ON)
+    [outcome] = import_returns(db, config, [path], REJECTED_ON)
     assert (outcome.applied, outcome.duplicates) == (4, 1)
     with db.reader() as session:
         line_9 = session.get(LedgerLine, 9)
@@ -189,13 +192,13 @@ def test_the_same_return_in_a_later_chunk_is_a_duplicate(
 def test_a_return_applied_meanwhile_costs_a_retry(db, config, collected, tmp_path, monkeypatch):
     message_id, e2e = collected
     first = rejects_file(tmp_path, message_id, [(e2e[5], "AM04")], name="first.xml")
-    [outcome] = returns.import_returns(db, config, [first], REJECTED_ON)
+    [outcome] = import_returns(db, config, [first], REJECTED_ON)
     assert outcome.applied == 1
     before = new_lines(db)
 
     # another import claimed the return after this one looked: the unique key stops the
     # first attempt, which leaves nothing; the retry sees the return applied
-    look_up, apply_parsed, attempts = returns._Claims.look_up, returns._apply_parsed, []
+    look_up, apply_parsed, attempts = claims.Claims.look_up, apply._apply_parsed, []
 
     def attempt(*args):
         attempts.append(args)
@@ -205,12 +208,12 @@ def test_a_return_applied_meanwhile_costs_a_retry(db, config, collected, tmp_pat
         if len(attempts) > 1:
             look_up(claims, keys)
 
-    monkeypatch.setattr(returns, "_apply_parsed", attempt)
-    monkeypatch.setattr(returns._Claims, "look_up", blind_on_the_first_attempt)
+    monkeypatch.setattr(apply, "_apply_parsed", attempt)
+    monkeypatch.setattr(claims.Claims, "look_up", blind_on_the_first_attempt)
     second = rejects_file(
         tmp_path, message_id, [(e2e[5], "AM04"), (e2e[6], "AM04")], name="second.xml"
     )
-    [outcome] = returns.import_returns(db, config, [second], REJECTED_ON)
+    [outcome] = import_returns(db, config, [second], REJECTED_ON)
     assert (outcome.applied, outcome.duplicates, len(attempts)) == (1, 1, 2)
     lines = new_lines(db)
     assert lines[: len(before)] == before

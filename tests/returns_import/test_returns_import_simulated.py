@@ -22,7 +22,7 @@ from sepa_batch.collection import collect_due
 from sepa_batch.db.schema import PaymentBatch
 from sepa_batch.returns import parse_file
 from sepa_batch.services import master_data, sales
-from sepa_batch.services.returns import import_returns
+from sepa_batch.services.inbox import import_returns
 from sepa_batch.services.settlement import settle
 
 FOLDER = FIXTURES / "returns" / "simulated"

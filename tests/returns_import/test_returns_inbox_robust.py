@@ -17,8 +17,9 @@ from sqlalchemy.exc import OperationalError
 
 from sepa_batch.db.schema import ReturnFile, ReturnItem
 from sepa_batch.errors import RefusedFile
+from sepa_batch.matching import apply
 from sepa_batch.returns import parse_bytes
-from sepa_batch.services import returns as returns_service
+from sepa_batch.services import inbox as inbox_service
 
 CREDITOR_IBAN = "FR7630006000011234567890189"
 
@@ -67,16 +68,16 @@ def test_a_database_error_on_one_file_moves_it_and_goes_on(db, config, monkeypat
     inbox = config.folders.inbox
     (inbox / "a-first.xml").write_bytes(_unmatched_file(1))
     (inbox / "b-second.xml").write_bytes(_unmatched_file(2))
-    real = returns_service._apply_parsed
+    real = apply._apply_parsed
 
     def failing(db_, config_, path, *args):
         if path.name == "a-first.xml":
             raise OperationalError("INSERT INTO return_files", {}, Exception("disk I/O error"))
         return real(db_, config_, path, *args)
 
-    monkeypatch.setattr(returns_service, "_apply_parsed", failing)
-    outcomes = returns_service.import_returns(
-        db, config, returns_service.inbox_files(config), date(2010, 7, 12), move=True
+    monkeypatch.setattr(apply, "_apply_parsed", failing)
+    outcomes = inbox_service.import_returns(
+        db, config, inbox_service.inbox_files(config), date(2010, 7, 12), move=True
     )
     first, second = outcomes
     assert "disk I/O error" in first.error and second.error is None and second.unmatched == 1
@@ -89,9 +90,9 @@ def test_a_file_taken_by_another_process_is_skipped_quietly(db, config):
     inbox = config.folders.inbox
     path = inbox / "a.xml"
     path.write_bytes(_unmatched_file(1))
-    listed = returns_service.inbox_files(config)
+    listed = inbox_service.inbox_files(config)
     path.unlink()  # another process took it between the listing and the claim
-    assert returns_service.import_returns(db, config, listed, date(2010, 7, 12), move=True) == []
+    assert inbox_service.import_returns(db, config, listed, date(2010, 7, 12), move=True) == []
 
 
 FILES = 24

@@ -17,7 +17,8 @@ from sepa_batch.errors import InvalidInput
 from sepa_batch.services import sales
 from sepa_batch.services.dunning import run_dunning
 from sepa_batch.services.ledger import customer_position
-from sepa_batch.services.unpaid import UnpayOptions, pay, unpay
+from sepa_batch.services.payment import pay
+from sepa_batch.unpaid import UnpayOptions, unpay
 
 START = date(2010, 7, 20)  # the unpaid is recorded; the cheque re-presentation is due that day
 

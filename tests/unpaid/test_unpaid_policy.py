@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sepa_batch import collection
 from sepa_batch.db.schema import Customer, LedgerLine, Mandate, PreNotification
 from sepa_batch.errors import InvalidInput, TransitionRefused
-from sepa_batch.services.unpaid import UnpayOptions, unpay
+from sepa_batch.unpaid import UnpayOptions, unpay
 
 DAY = date(2010, 7, 8)
 NEXT_COLLECTION = date(2010, 8, 5)  # first 5th on or after 2010-07-22 (= 07-08 + 14 days)

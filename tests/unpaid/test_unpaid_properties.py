@@ -42,7 +42,8 @@ from sepa_batch.db.session import Database
 from sepa_batch.domain.unpaid import SplitPart
 from sepa_batch.errors import SepaBatchError
 from sepa_batch.services import ledger, master_data, sales
-from sepa_batch.services.unpaid import UnpayOptions, pay, unpay
+from sepa_batch.services.payment import pay
+from sepa_batch.unpaid import UnpayOptions, unpay
 
 FIRST_DAY = date(2010, 7, 1)
 LONG_AFTER = date(2012, 1, 1)

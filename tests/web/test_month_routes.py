@@ -14,6 +14,7 @@ from conftest import write_config
 from sqlalchemy import func, select
 
 from sepa_batch import notices
+from sepa_batch import unpaid as unpaid_service
 from sepa_batch.bank import simulator
 from sepa_batch.cli import cli
 from sepa_batch.db.schema import (
@@ -29,9 +30,8 @@ from sepa_batch.domain.model import Mode
 from sepa_batch.sepa import xsd
 from sepa_batch.services import delivery as delivery_service
 from sepa_batch.services import dunning as dunning_service
-from sepa_batch.services import unpaid as unpaid_service
 from sepa_batch.services import users as user_service
-from sepa_batch.services.unpaid import UnpayOptions
+from sepa_batch.unpaid import UnpayOptions
 
 SAMPLES = Path(__file__).resolve().parents[2] / ".." / "shared" / "samples"
 UNKNOWN_PAIN002 = (
