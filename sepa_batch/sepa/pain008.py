@@ -29,7 +29,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
@@ -37,98 +36,32 @@ from xml.sax.saxutils import escape, quoteattr
 from sepa_batch.errors import InvalidInput
 from sepa_batch.money import format_amount
 from sepa_batch.sepa.charset import to_sepa_id, to_sepa_text
+from sepa_batch.sepa.debits import (
+    SEQUENCE_TYPES,
+    Amendment,
+    DirectDebit,
+    MessageHeader,
+    Party,
+    PaymentBlock,
+    PostalAddress,
+)
+
+#: The writer's input types (``sepa.debits``), named where the writer is used.
+__all__ = [
+    "DEFAULT_VERSION",
+    "MAX_AMOUNT_CENTS",
+    "SEQUENCE_TYPES",
+    "Amendment",
+    "DirectDebit",
+    "MessageHeader",
+    "Party",
+    "PaymentBlock",
+    "PostalAddress",
+    "write_pain008",
+]
 
 DEFAULT_VERSION = "pain.008.001.08"
-SEQUENCE_TYPES = frozenset({"FRST", "RCUR", "OOFF", "FNAL"})
 MAX_AMOUNT_CENTS = 99_999_999_999  # 999 999 999.99 EUR, the EPC maximum for AT-06
-_COUNTRY = re.compile(r"[A-Z]{2}")
-
-
-@dataclass(frozen=True, slots=True)
-class PostalAddress:
-    """A structured or hybrid postal address: town and country always, two free lines at most."""
-
-    town: str
-    country: str  # ISO 3166 alpha-2
-    street: str | None = None
-    building_number: str | None = None
-    postcode: str | None = None
-    lines: tuple[str, ...] = ()  # at most two free AdrLine of 70 (hybrid address)
-
-    def __post_init__(self) -> None:
-        if not self.town or not self.town.strip():
-            raise InvalidInput("address", "town", "the town is required")
-        if not _COUNTRY.fullmatch(self.country or ""):
-            raise InvalidInput("address", "country", f"{self.country!r} is not like FR or CH")
-        if len(self.lines) > 2:
-            raise InvalidInput("address", "lines", f"{len(self.lines)} free lines, at most 2")
-
-
-@dataclass(frozen=True, slots=True)
-class Party:
-    """The creditor."""
-
-    name: str
-    iban: str
-    bic: str | None
-    creditor_id: str
-    address: PostalAddress
-
-
-@dataclass(frozen=True, slots=True)
-class Amendment:
-    """Mandate amendment details carried by the next collection (AmdmntInd=true)."""
-
-    original_mandate_id: str | None = None  # OrgnlMndtId (reference changed)
-    original_iban: str | None = None  # OrgnlDbtrAcct/Id/IBAN (IBAN changed, same bank)
-    new_bank: bool = False  # OrgnlDbtrAgt/FinInstnId/Othr/Id = SMNDA (changed bank)
-
-    def __post_init__(self) -> None:
-        if not (self.original_mandate_id or self.original_iban or self.new_bank):
-            raise InvalidInput("amendment", "details", "an amendment must say what changed")
-
-
-@dataclass(frozen=True, slots=True)
-class DirectDebit:
-    """One collection (DrctDbtTxInf)."""
-
-    end_to_end_id: str
-    amount_cents: int
-    mandate_id: str
-    mandate_signed_on: date
-    debtor_name: str
-    debtor_iban: str
-    debtor_bic: str | None
-    remittance: str  # Ustrd, 140 max
-    debtor_address: PostalAddress | None = None  # written only when given
-    amendment: Amendment | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentBlock:
-    """One PmtInf: one sequence type and one requested collection date."""
-
-    payment_information_id: str
-    sequence_type: str  # FRST | RCUR | OOFF | FNAL
-    collection_date: date
-    transactions: int
-    control_sum_cents: int
-
-    def __post_init__(self) -> None:
-        if self.sequence_type not in SEQUENCE_TYPES:
-            raise InvalidInput(
-                self.payment_information_id, "sequence_type", f"{self.sequence_type!r} unknown"
-            )
-
-
-@dataclass(frozen=True, slots=True)
-class MessageHeader:
-    """The group header: message id, creation time and the file's totals."""
-
-    message_id: str
-    created_at: datetime
-    transactions: int
-    control_sum_cents: int
 
 
 @dataclass(frozen=True, slots=True)
