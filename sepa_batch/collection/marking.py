@@ -4,11 +4,9 @@ meanwhile left out and reported), then the mandates' presentations and amendment
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 from sqlalchemy import (
-    ARRAY,
-    BigInteger,
-    String,
     and_,
     bindparam,
     case,
@@ -192,7 +190,8 @@ def mark_submitted(session: Session, prefix: str, block: Block, batch_id: int) -
     one written in the file), if they are still SCHEDULED for the amount planned (a line
     changed meanwhile is left as it is). The block's constants are written into the
     statement; each line brings its id, mandate, end-to-end id and amount — on PostgreSQL as
-    four arrays, on SQLite in a temporary table — and one UPDATE marks a chunk."""
+    the parameters of an executemany of the UPDATE by id (psycopg pipelines it), on SQLite in
+    a temporary table that one UPDATE joins."""
     connection = session.connection()
     postgresql = connection.dialect.name == "postgresql"
     statement = _marking_statement(batch_id, block, postgresql).compile(dialect=connection.dialect)
@@ -205,7 +204,10 @@ def mark_submitted(session: Session, prefix: str, block: Block, batch_id: int) -
                    block.amounts[start:stop].tolist())  # fmt: skip
         if postgresql:
             names = ("line", "mandate", "e2e", "amount")
-            connection.exec_driver_sql(statement.string, dict(zip(names, columns, strict=True)))
+            connection.exec_driver_sql(
+                statement.string,
+                [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)],
+            )
         else:
             connection.exec_driver_sql(
                 "CREATE TEMP TABLE IF NOT EXISTS collect_given "
@@ -220,8 +222,10 @@ def mark_submitted(session: Session, prefix: str, block: Block, batch_id: int) -
 
 
 def _marking_statement(batch_id: int, block: Block, postgresql: bool):
-    """The UPDATE of :func:`mark_submitted`, joined to the lines given: ``unnest`` of four
-    arrays (PostgreSQL) or the temporary table (SQLite)."""
+    """The UPDATE of :func:`mark_submitted`: by id, one line's parameters at a time
+    (PostgreSQL: an ``UPDATE … FROM unnest(arrays)`` was measured 2.4 s slower at 100,000
+    lines in a year's history, 8.0 s against 5.6 s), or joined to the temporary table
+    (SQLite)."""
     lines = LedgerLine.__table__
 
     def constant(value: str | int):
@@ -230,29 +234,27 @@ def _marking_statement(batch_id: int, block: Block, postgresql: bool):
 
     given = _GIVEN.alias("given")
     if postgresql:
-        given = (
-            func.unnest(
-                bindparam("line", type_=ARRAY(BigInteger)),
-                bindparam("mandate", type_=ARRAY(BigInteger)),
-                bindparam("e2e", type_=ARRAY(String)),
-                bindparam("amount", type_=ARRAY(BigInteger)),
-            )
-            .table_valued("line", "mandate", "e2e", "amount")
-            .render_derived(name="given")
+        given = SimpleNamespace(
+            line=bindparam("line"),
+            mandate=bindparam("mandate"),
+            e2e=bindparam("e2e"),
+            amount=bindparam("amount"),
         )
+    else:
+        given = given.c
     return (
         update(lines)
         .where(
-            lines.c.id == given.c.line,
+            lines.c.id == given.line,
             lines.c.status == constant(Status.SCHEDULED.value),
-            lines.c.amount_cents == given.c.amount,
+            lines.c.amount_cents == given.amount,
         )
         .values(
             status=constant(Status.SUBMITTED.value),
             batch_id=constant(batch_id),
             collection_date=constant(block.when.isoformat()),
-            mandate_id=given.c.mandate,
-            end_to_end_id=given.c.e2e,
+            mandate_id=given.mandate,
+            end_to_end_id=given.e2e,
             presentations=lines.c.presentations + constant(1),
         )
     )
