@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable
@@ -98,7 +99,9 @@ def export_blocked(rt: Runtime, day: date) -> Path:
     folder = rt.config.folders.exports
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"blocked-{day.isoformat()}.csv"
-    partial = path.with_suffix(".tmp")
+    # this process's own partial file (two schedulers may export the same day at once); a
+    # crash leaves it to ``remove_leftovers`` once the process is gone
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with partial.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["customer", "name", "overdue", "since"])

@@ -107,6 +107,36 @@ def test_csv_exports_neutralise_formulas(club, tmp_path):
     assert _cells(path.read_text(encoding="utf-8"))[1][1] == "'" + NAME
 
 
+def test_two_exports_of_the_same_days_blocked_list_at_once_both_succeed(club, monkeypatch):
+    """Two schedulers may write the door's list of the same day at once (seen in CI): each
+    writes its own partial file, named with its process id, and neither truncates nor renames
+    the other's."""
+    from sepa_batch import scheduler
+    from sepa_batch.db.session import Database
+
+    config = config_module.load(club)
+    database = Database(config.database_url)
+    runtime, day = Runtime(config, database), date(2010, 8, 20)
+    real_row, other = scheduler.spreadsheet_row, []
+
+    def row_while_another_process_exports(cells):
+        if not other:  # the other process starts and finishes while this one writes
+            other.append(None)
+            with monkeypatch.context() as patched:
+                patched.setattr(os, "getpid", lambda: 999_999)
+                other.append(export_blocked(runtime, day))
+        return real_row(cells)
+
+    monkeypatch.setattr(scheduler, "spreadsheet_row", row_while_another_process_exports)
+    try:
+        path = export_blocked(runtime, day)
+    finally:
+        database.dispose()
+    assert other[1] == path
+    assert _cells(path.read_text(encoding="utf-8"))[1][0] == "C900"
+    assert not list(path.parent.glob("*.tmp"))
+
+
 @pytest.mark.parametrize(
     ("value", "kept"),
     [
